@@ -1,0 +1,13 @@
+//! The dynamo-lake pipeline: DynamoDB items, their type contract, the partitioned Parquet lake and the
+//! embedded query engine. Nothing here knows about the dashboard or about HTTP.
+
+pub mod contract;
+pub mod dates;
+pub mod engine;
+pub mod error;
+pub mod item;
+pub mod layout;
+pub mod sample;
+pub mod writer;
+
+pub use error::{LakeError, Result};

@@ -1,0 +1,393 @@
+//! The lake writer: items → Arrow batches → one Parquet file per day partition, every file with the
+//! contract's schema. Files are written under temporary names and renamed into place at the end,
+//! and the manifest is written last: a reader never sees a partial file as data.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use datafusion::arrow::array::{
+    ArrayRef, BinaryBuilder, BooleanBuilder, Float64Builder, ListBuilder, StringBuilder,
+};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+
+use crate::contract::{ColumnType, Contract};
+use crate::dates::DateFormat;
+use crate::item::{AttrValue, Item, item_to_line};
+use crate::layout::{MANIFEST, META_DIR, partition_path};
+use crate::{LakeError, Result};
+
+/// The data file name inside a partition folder when overwriting.
+pub const DATA_FILE: &str = "data.parquet";
+
+/// What the writer needs to know about the items.
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    /// The attribute holding the date that decides the partition (the GSI sort key).
+    pub sort_key: String,
+    /// How that attribute stores its date.
+    pub date_format: DateFormat,
+    /// Items buffered across all partitions before the largest buffer is flushed to a row group.
+    pub buffer_items: usize,
+}
+
+impl WriteOptions {
+    /// Options with the default buffer size.
+    pub fn new(sort_key: impl Into<String>, date_format: DateFormat) -> Self {
+        WriteOptions { sort_key: sort_key.into(), date_format, buffer_items: 65_536 }
+    }
+}
+
+/// One data file listed in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    /// Path relative to the lake root.
+    pub path: String,
+    /// Rows in the file.
+    pub rows: u64,
+    /// Bytes of the file.
+    pub bytes: u64,
+}
+
+/// The lake manifest: the commit marker, listing every data file and the contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The tool and version that wrote it.
+    pub writer: String,
+    /// When it was written.
+    pub written_at: DateTime<Utc>,
+    /// The attribute the partitions come from.
+    pub sort_key: String,
+    /// Its date format.
+    pub date_format: DateFormat,
+    /// The type contract of every file.
+    pub contract: Contract,
+    /// Every data file of the lake.
+    pub files: Vec<ManifestFile>,
+}
+
+impl Manifest {
+    /// Reads the manifest of the lake at `root`.
+    pub fn read(root: &Path) -> Result<Manifest> {
+        let path = root.join(MANIFEST);
+        let text = fs::read_to_string(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                LakeError::NoLake(root.display().to_string(), format!("{MANIFEST} (run an export first)"))
+            } else {
+                LakeError::io(&path, e)
+            }
+        })?;
+        serde_json::from_str(&text)
+            .map_err(|e| LakeError::InvalidInput(format!("{}: not a dynamo-lake manifest: {e}", path.display())))
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WriteSummary {
+    /// Items written.
+    pub items: u64,
+    /// Partitions written.
+    pub partitions: u64,
+    /// Items not written (no or unreadable sort key), kept in `rejected_file`.
+    pub rejected: u64,
+    /// Where rejected items were saved, if any.
+    pub rejected_file: Option<PathBuf>,
+    /// Values that did not match the contract's type, per attribute (written as NULL).
+    pub type_conflicts: BTreeMap<String, u64>,
+}
+
+struct PartitionFile {
+    temp: PathBuf,
+    final_path: PathBuf,
+    relative: String,
+    writer: ArrowWriter<File>,
+    buffer: Vec<Item>,
+    rows: u64,
+}
+
+/// Writes items into the lake at a local root.
+pub struct LakeWriter {
+    root: PathBuf,
+    contract: Contract,
+    schema: SchemaRef,
+    options: WriteOptions,
+    partitions: BTreeMap<NaiveDate, PartitionFile>,
+    buffered: usize,
+    summary: WriteSummary,
+    rejected: Option<File>,
+}
+
+impl LakeWriter {
+    /// Starts a write into `root`, creating it if needed.
+    pub fn create(root: &Path, contract: Contract, options: WriteOptions) -> Result<Self> {
+        fs::create_dir_all(root.join(META_DIR)).map_err(|e| LakeError::io(root, e))?;
+        let schema = contract.arrow_schema();
+        Ok(LakeWriter {
+            root: root.to_path_buf(),
+            contract,
+            schema,
+            options,
+            partitions: BTreeMap::new(),
+            buffered: 0,
+            summary: WriteSummary::default(),
+            rejected: None,
+        })
+    }
+
+    /// Adds one item to its day's partition.
+    pub fn write(&mut self, item: Item) -> Result<()> {
+        let day = match item.get(&self.options.sort_key) {
+            None => Err(format!("no sort key attribute {:?}", self.options.sort_key)),
+            Some(v) => self.options.date_format.parse_value(v).map(|t| t.date_naive()).map_err(|e| e.to_string()),
+        };
+        let day = match day {
+            Ok(day) => day,
+            Err(why) => return self.reject(&item, &why),
+        };
+        if !self.partitions.contains_key(&day) {
+            let file = self.open_partition(day)?;
+            self.partitions.insert(day, file);
+        }
+        if let Some(p) = self.partitions.get_mut(&day) {
+            p.buffer.push(item);
+        }
+        self.buffered += 1;
+        if self.buffered >= self.options.buffer_items {
+            self.flush_largest()?;
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, item: &Item, why: &str) -> Result<()> {
+        if self.rejected.is_none() {
+            let path = self.root.join(META_DIR).join(format!("rejected-{}.jsonl", Utc::now().format("%Y%m%dT%H%M%SZ")));
+            let file = File::create(&path).map_err(|e| LakeError::io(&path, e))?;
+            self.summary.rejected_file = Some(path);
+            self.rejected = Some(file);
+        }
+        if let (Some(file), Some(path)) = (self.rejected.as_mut(), self.summary.rejected_file.as_ref()) {
+            let line = serde_json::json!({ "reason": why, "item": serde_json::from_str::<serde_json::Value>(&item_to_line(item))? });
+            writeln!(file, "{line}").map_err(|e| LakeError::io(path, e))?;
+        }
+        self.summary.rejected += 1;
+        Ok(())
+    }
+
+    fn open_partition(&self, day: NaiveDate) -> Result<PartitionFile> {
+        let relative_dir = partition_path(day);
+        let dir = self.root.join(&relative_dir);
+        fs::create_dir_all(&dir).map_err(|e| LakeError::io(&dir, e))?;
+        let temp = dir.join(format!(".{DATA_FILE}.{}.tmp", std::process::id()));
+        let file = File::create(&temp).map_err(|e| LakeError::io(&temp, e))?;
+        let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+        let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(props))?;
+        Ok(PartitionFile {
+            temp,
+            final_path: dir.join(DATA_FILE),
+            relative: format!("{relative_dir}/{DATA_FILE}"),
+            writer,
+            buffer: Vec::new(),
+            rows: 0,
+        })
+    }
+
+    fn flush_largest(&mut self) -> Result<()> {
+        let largest = self.partitions.iter().max_by_key(|(_, p)| p.buffer.len()).map(|(d, _)| *d);
+        if let Some(day) = largest {
+            self.flush(day)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, day: NaiveDate) -> Result<()> {
+        let Some(p) = self.partitions.get_mut(&day) else { return Ok(()) };
+        if p.buffer.is_empty() {
+            return Ok(());
+        }
+        let items = std::mem::take(&mut p.buffer);
+        let batch = to_batch(&self.contract, &self.schema, &items, day, &mut self.summary.type_conflicts)?;
+        p.writer.write(&batch)?;
+        p.writer.flush()?;
+        p.rows += items.len() as u64;
+        self.buffered -= items.len();
+        self.summary.items += items.len() as u64;
+        Ok(())
+    }
+
+    /// Flushes every partition, moves the files into place and writes the manifest last.
+    pub fn finish(mut self) -> Result<WriteSummary> {
+        let days: Vec<NaiveDate> = self.partitions.keys().copied().collect();
+        for day in days {
+            self.flush(day)?;
+        }
+        let mut files = Vec::new();
+        for (_, p) in std::mem::take(&mut self.partitions) {
+            p.writer.close()?;
+            fs::rename(&p.temp, &p.final_path).map_err(|e| LakeError::io(&p.final_path, e))?;
+            let bytes = fs::metadata(&p.final_path).map_err(|e| LakeError::io(&p.final_path, e))?.len();
+            files.push(ManifestFile { path: p.relative, rows: p.rows, bytes });
+        }
+        self.summary.partitions = files.len() as u64;
+        self.write_manifest(files)?;
+        Ok(self.summary)
+    }
+
+    fn write_manifest(&self, written: Vec<ManifestFile>) -> Result<()> {
+        let mut files: BTreeMap<String, ManifestFile> = match Manifest::read(&self.root) {
+            Ok(old) if old.contract == self.contract => old.files.into_iter().map(|f| (f.path.clone(), f)).collect(),
+            _ => BTreeMap::new(),
+        };
+        for f in written {
+            files.insert(f.path.clone(), f);
+        }
+        let manifest = Manifest {
+            writer: concat!("dynamo-lake ", env!("CARGO_PKG_VERSION")).to_string(),
+            written_at: Utc::now(),
+            sort_key: self.options.sort_key.clone(),
+            date_format: self.options.date_format,
+            contract: self.contract.clone(),
+            files: files.into_values().collect(),
+        };
+        let path = self.root.join(MANIFEST);
+        let temp = path.with_extension("json.tmp");
+        fs::write(&temp, serde_json::to_vec_pretty(&manifest)?).map_err(|e| LakeError::io(&temp, e))?;
+        fs::rename(&temp, &path).map_err(|e| LakeError::io(&path, e))
+    }
+}
+
+/// Converts items of one day into a batch with the contract's schema.
+fn to_batch(
+    contract: &Contract,
+    schema: &SchemaRef,
+    items: &[Item],
+    day: NaiveDate,
+    conflicts: &mut BTreeMap<String, u64>,
+) -> Result<RecordBatch> {
+    let day_text = day.format("%Y-%m-%d").to_string();
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(contract.columns.len());
+    for col in &contract.columns {
+        let mut conflict = 0u64;
+        let values = items.iter().map(|item| {
+            if col.derived { None } else { item.get(&col.name) }
+        });
+        let array: ArrayRef = match col.ty {
+            ColumnType::String if col.derived => {
+                let mut b = StringBuilder::new();
+                items.iter().for_each(|_| b.append_value(&day_text));
+                Arc::new(b.finish())
+            }
+            ColumnType::String => {
+                let mut b = StringBuilder::new();
+                for v in values {
+                    match v {
+                        Some(AttrValue::S(s)) => b.append_value(s),
+                        other => { conflict += is_conflict(other); b.append_null() }
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            ColumnType::Json => {
+                let mut b = StringBuilder::new();
+                for v in values {
+                    match v {
+                        Some(v @ (AttrValue::M(_) | AttrValue::L(_))) => b.append_value(v.to_plain_json().to_string()),
+                        other => { conflict += is_conflict(other); b.append_null() }
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            ColumnType::Double => {
+                let mut b = Float64Builder::new();
+                for v in values {
+                    match v.and_then(number) {
+                        Some(n) => b.append_value(n),
+                        None => { conflict += is_conflict(v); b.append_null() }
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            ColumnType::Boolean => {
+                let mut b = BooleanBuilder::new();
+                for v in values {
+                    match v {
+                        Some(AttrValue::Bool(x)) => b.append_value(*x),
+                        other => { conflict += is_conflict(other); b.append_null() }
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            ColumnType::Binary => {
+                let mut b = BinaryBuilder::new();
+                for v in values {
+                    match v {
+                        Some(AttrValue::B(x)) => b.append_value(x),
+                        other => { conflict += is_conflict(other); b.append_null() }
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            ColumnType::StringList => {
+                let mut b = ListBuilder::new(StringBuilder::new());
+                for v in values {
+                    match v {
+                        Some(AttrValue::SS(xs)) => { xs.iter().for_each(|x| b.values().append_value(x)); b.append(true) }
+                        other => { conflict += is_conflict(other); b.append(false) }
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            ColumnType::DoubleList => {
+                let mut b = ListBuilder::new(Float64Builder::new());
+                for v in values {
+                    match v {
+                        Some(AttrValue::NS(xs)) => {
+                            xs.iter().for_each(|x| b.values().append_option(x.trim().parse::<f64>().ok()));
+                            b.append(true)
+                        }
+                        other => { conflict += is_conflict(other); b.append(false) }
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            ColumnType::BinaryList => {
+                let mut b = ListBuilder::new(BinaryBuilder::new());
+                for v in values {
+                    match v {
+                        Some(AttrValue::BS(xs)) => { xs.iter().for_each(|x| b.values().append_value(x)); b.append(true) }
+                        other => { conflict += is_conflict(other); b.append(false) }
+                    }
+                }
+                Arc::new(b.finish())
+            }
+        };
+        if conflict > 0 {
+            *conflicts.entry(col.name.clone()).or_default() += conflict;
+        }
+        arrays.push(array);
+    }
+    Ok(RecordBatch::try_new(schema.clone(), arrays)?)
+}
+
+fn number(v: &AttrValue) -> Option<f64> {
+    match v {
+        AttrValue::N(n) => n.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A missing attribute or a NULL is not a conflict; any other value that did not fit is.
+fn is_conflict(v: Option<&AttrValue>) -> u64 {
+    match v {
+        None | Some(AttrValue::Null(_)) => 0,
+        Some(_) => 1,
+    }
+}
