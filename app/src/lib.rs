@@ -1,1 +1,22 @@
-//! placeholder
+//! The dynamo-lake dashboard: components and server functions shared by the server (`ssr`) and the
+//! browser bundle (`hydrate`). Server-only code lives behind the `ssr` feature.
+
+pub mod api;
+pub mod charts;
+pub mod dashboard;
+pub mod model;
+pub mod shell;
+pub mod theme;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use dashboard::App;
+#[cfg(feature = "ssr")]
+pub use shell::shell;
+
+/// The browser entry: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    leptos::mount::hydrate_body(App);
+}

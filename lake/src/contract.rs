@@ -102,7 +102,10 @@ impl Contract {
     /// The Arrow schema of every data file.
     pub fn arrow_schema(&self) -> SchemaRef {
         Arc::new(Schema::new(
-            self.columns.iter().map(|c| Field::new(&c.name, c.ty.arrow_type(), true)).collect::<Vec<_>>(),
+            self.columns
+                .iter()
+                .map(|c| Field::new(&c.name, c.ty.arrow_type(), true))
+                .collect::<Vec<_>>(),
         ))
     }
 
@@ -128,7 +131,9 @@ impl ContractBuilder {
             let slot = self.seen.entry(name.clone()).or_insert(None);
             match (*slot, ty) {
                 (None, Some(t)) => *slot = Some(t),
-                (Some(have), Some(t)) if have != t => *self.conflicts.entry(name.clone()).or_default() += 1,
+                (Some(have), Some(t)) if have != t => {
+                    *self.conflicts.entry(name.clone()).or_default() += 1
+                }
                 _ => {}
             }
         }
@@ -210,7 +215,10 @@ mod tests {
     #[test]
     fn types_follow_dynamodb_and_nulls_never_make_null_columns() {
         let c = build(
-            &[r#"{"a":{"NULL":true},"n":{"N":"1"},"m":{"M":{}},"s":{"SS":["x"]}}"#, r#"{"a":{"NULL":true}}"#],
+            &[
+                r#"{"a":{"NULL":true},"n":{"N":"1"},"m":{"M":{}},"s":{"SS":["x"]}}"#,
+                r#"{"a":{"NULL":true}}"#,
+            ],
             Some("report_date"),
         )
         .expect("builds");
@@ -231,13 +239,20 @@ mod tests {
     fn case_collisions_name_both_attributes() {
         let err = build(&[r#"{"Agent":{"S":"a"},"agent":{"S":"b"}}"#], None).expect_err("collides");
         let msg = err.to_string();
-        assert!(msg.contains("\"Agent\"") && msg.contains("\"agent\""), "{msg}");
+        assert!(
+            msg.contains("\"Agent\"") && msg.contains("\"agent\""),
+            "{msg}"
+        );
     }
 
     #[test]
     fn conflicting_types_are_counted() {
         let mut b = ContractBuilder::default();
-        for l in [r#"{"x":{"N":"1"}}"#, r#"{"x":{"S":"one"}}"#, r#"{"x":{"S":"two"}}"#] {
+        for l in [
+            r#"{"x":{"N":"1"}}"#,
+            r#"{"x":{"S":"one"}}"#,
+            r#"{"x":{"S":"two"}}"#,
+        ] {
             b.observe(&parse_item_line(l).expect("valid"));
         }
         assert_eq!(b.conflicts().get("x"), Some(&2));

@@ -29,7 +29,9 @@ impl FromStr for DateFormat {
             "iso" => Ok(DateFormat::Iso),
             "epoch" => Ok(DateFormat::Epoch),
             "human" | "human_readable" => Ok(DateFormat::Human),
-            other => Err(format!("unknown date format {other:?}: expected iso, epoch or human")),
+            other => Err(format!(
+                "unknown date format {other:?}: expected iso, epoch or human"
+            )),
         }
     }
 }
@@ -52,7 +54,11 @@ impl DateFormat {
             AttrValue::N(n) if self == DateFormat::Epoch => self.parse_str(n),
             other => Err(LakeError::InvalidInput(format!(
                 "a {self} date must be stored as {}, found type {}",
-                if self == DateFormat::Epoch { "N or S" } else { "S" },
+                if self == DateFormat::Epoch {
+                    "N or S"
+                } else {
+                    "S"
+                },
                 other.type_name()
             ))),
         }
@@ -83,7 +89,11 @@ fn parse_iso(t: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Some(dt.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt) {
             return Some(Utc.from_utc_datetime(&naive));
         }
@@ -130,7 +140,9 @@ fn midnight(d: NaiveDate) -> DateTime<Utc> {
 /// Parses a `YYYY-MM-DD` date given by a user, naming the parameter when it is wrong.
 pub fn parse_day(name: &str, text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        LakeError::InvalidInput(format!("{name}: {text:?} is not a date of the form YYYY-MM-DD"))
+        LakeError::InvalidInput(format!(
+            "{name}: {text:?} is not a date of the form YYYY-MM-DD"
+        ))
     })
 }
 
@@ -139,36 +151,74 @@ mod tests {
     use super::*;
 
     fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("valid").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("valid")
+            .with_timezone(&Utc)
     }
 
     #[test]
     fn iso_accepts_offsets_fractions_and_plain_dates() {
         let f = DateFormat::Iso;
-        assert_eq!(f.parse_str("2026-01-31T23:30:00Z").ok(), Some(utc("2026-01-31T23:30:00Z")));
-        assert_eq!(f.parse_str("2026-02-01T01:30:00+02:00").ok(), Some(utc("2026-01-31T23:30:00Z")));
-        assert_eq!(f.parse_str("2026-01-31T23:30:00.123").ok(), Some(utc("2026-01-31T23:30:00.123Z")));
-        assert_eq!(f.parse_str("2026-01-31").ok(), Some(utc("2026-01-31T00:00:00Z")));
+        assert_eq!(
+            f.parse_str("2026-01-31T23:30:00Z").ok(),
+            Some(utc("2026-01-31T23:30:00Z"))
+        );
+        assert_eq!(
+            f.parse_str("2026-02-01T01:30:00+02:00").ok(),
+            Some(utc("2026-01-31T23:30:00Z"))
+        );
+        assert_eq!(
+            f.parse_str("2026-01-31T23:30:00.123").ok(),
+            Some(utc("2026-01-31T23:30:00.123Z"))
+        );
+        assert_eq!(
+            f.parse_str("2026-01-31").ok(),
+            Some(utc("2026-01-31T00:00:00Z"))
+        );
         assert!(f.parse_str("31.01.2026").is_err());
     }
 
     #[test]
     fn epoch_accepts_seconds_and_millis() {
         let f = DateFormat::Epoch;
-        assert_eq!(f.parse_str("1769902200").ok(), Some(utc("2026-01-31T23:30:00Z")));
-        assert_eq!(f.parse_str("1769902200000").ok(), Some(utc("2026-01-31T23:30:00Z")));
-        assert_eq!(f.parse_value(&AttrValue::N("1769902200".into())).ok(), Some(utc("2026-01-31T23:30:00Z")));
+        assert_eq!(
+            f.parse_str("1769902200").ok(),
+            Some(utc("2026-01-31T23:30:00Z"))
+        );
+        assert_eq!(
+            f.parse_str("1769902200000").ok(),
+            Some(utc("2026-01-31T23:30:00Z"))
+        );
+        assert_eq!(
+            f.parse_value(&AttrValue::N("1769902200".into())).ok(),
+            Some(utc("2026-01-31T23:30:00Z"))
+        );
         assert!(f.parse_str("soon").is_err());
     }
 
     #[test]
     fn human_accepts_the_documented_forms() {
         let f = DateFormat::Human;
-        assert_eq!(f.parse_str("03.01.2025").ok(), Some(utc("2025-01-03T00:00:00Z")));
-        assert_eq!(f.parse_str("03.01.2025 14:05").ok(), Some(utc("2025-01-03T14:05:00Z")));
-        assert_eq!(f.parse_str("2025-01-03 14:05:09").ok(), Some(utc("2025-01-03T14:05:09Z")));
-        assert_eq!(f.parse_str("2025/01/03").ok(), Some(utc("2025-01-03T00:00:00Z")));
+        assert_eq!(
+            f.parse_str("03.01.2025").ok(),
+            Some(utc("2025-01-03T00:00:00Z"))
+        );
+        assert_eq!(
+            f.parse_str("03.01.2025 14:05").ok(),
+            Some(utc("2025-01-03T14:05:00Z"))
+        );
+        assert_eq!(
+            f.parse_str("2025-01-03 14:05:09").ok(),
+            Some(utc("2025-01-03T14:05:09Z"))
+        );
+        assert_eq!(
+            f.parse_str("2025/01/03").ok(),
+            Some(utc("2025-01-03T00:00:00Z"))
+        );
         let err = f.parse_str("Jan 3rd").expect_err("not accepted");
-        assert!(err.to_string().contains("\"Jan 3rd\" is not a human date"), "{err}");
+        assert!(
+            err.to_string().contains("\"Jan 3rd\" is not a human date"),
+            "{err}"
+        );
     }
 }

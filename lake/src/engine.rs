@@ -10,7 +10,9 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Int32Type, Int64Type};
 use datafusion::common::Column as DfColumn;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::functions_aggregate::expr_fn::{count, count_distinct};
 use datafusion::logical_expr::{Expr, col, lit};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -38,7 +40,9 @@ impl DayRange {
     /// A range, refusing one whose end comes before its start.
     pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self> {
         if to < from {
-            return Err(LakeError::InvalidInput(format!("the range ends ({to}) before it starts ({from})")));
+            return Err(LakeError::InvalidInput(format!(
+                "the range ends ({to}) before it starts ({from})"
+            )));
         }
         Ok(DayRange { from, to })
     }
@@ -57,14 +61,18 @@ fn ymd(d: NaiveDate) -> (Expr, Expr, Expr) {
 fn on_or_after(d: NaiveDate) -> Expr {
     let (y, m, day) = ymd(d);
     col("year").gt(y.clone()).or(col("year").eq(y).and(
-        col("month").gt(m.clone()).or(col("month").eq(m).and(col("day").gt_eq(day))),
+        col("month")
+            .gt(m.clone())
+            .or(col("month").eq(m).and(col("day").gt_eq(day))),
     ))
 }
 
 fn on_or_before(d: NaiveDate) -> Expr {
     let (y, m, day) = ymd(d);
     col("year").lt(y.clone()).or(col("year").eq(y).and(
-        col("month").lt(m.clone()).or(col("month").eq(m).and(col("day").lt_eq(day))),
+        col("month")
+            .lt(m.clone())
+            .or(col("month").eq(m).and(col("day").lt_eq(day))),
     ))
 }
 
@@ -132,7 +140,10 @@ impl LakeEngine {
         let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
             .with_file_extension(".parquet")
             .with_table_partition_cols(
-                PARTITION_COLUMNS.iter().map(|c| (c.to_string(), DataType::Int32)).collect(),
+                PARTITION_COLUMNS
+                    .iter()
+                    .map(|c| (c.to_string(), DataType::Int32))
+                    .collect(),
             );
         let listing = ListingTableConfig::new(url)
             .with_listing_options(options)
@@ -149,7 +160,11 @@ impl LakeEngine {
         columns.extend(PARTITION_COLUMNS.iter().map(|c| col(*c)));
         let view = ctx.table(RAW_TABLE).await?.select(columns)?.into_view();
         ctx.register_table(table, view)?;
-        Ok(LakeEngine { ctx, table: table.to_string(), contract: manifest.contract })
+        Ok(LakeEngine {
+            ctx,
+            table: table.to_string(),
+            contract: manifest.contract,
+        })
     }
 
     /// The session, for running SQL against the lake's table.
@@ -179,14 +194,27 @@ impl LakeEngine {
     pub async fn stats(&self, range: Option<DayRange>, columns: &ReportColumns) -> Result<Stats> {
         let wanted = [&columns.contact, &columns.channel, &columns.agent];
         let mut aggregates = vec![count(lit(1)).alias("total_rows")];
-        let present: Vec<bool> = wanted.iter().map(|c| self.contract.column_by_sql_name(c).is_some()).collect();
+        let present: Vec<bool> = wanted
+            .iter()
+            .map(|c| self.contract.column_by_sql_name(c).is_some())
+            .collect();
         for (i, c) in wanted.iter().enumerate() {
             if present[i] {
-                aggregates.push(count_distinct(Expr::Column(DfColumn::new_unqualified(c.as_str()))).alias(format!("c{i}")));
+                aggregates.push(
+                    count_distinct(Expr::Column(DfColumn::new_unqualified(c.as_str())))
+                        .alias(format!("c{i}")),
+                );
             }
         }
-        let batches = self.frame(range).await?.aggregate(vec![], aggregates)?.collect().await?;
-        let batch = batches.first().ok_or_else(|| LakeError::InvalidInput("empty aggregate".into()))?;
+        let batches = self
+            .frame(range)
+            .await?
+            .aggregate(vec![], aggregates)?
+            .collect()
+            .await?;
+        let batch = batches
+            .first()
+            .ok_or_else(|| LakeError::InvalidInput("empty aggregate".into()))?;
         let mut next = 0;
         let mut value = || -> Result<u64> {
             let v = int_at(batch, next, 0)?;
@@ -200,7 +228,12 @@ impl LakeEngine {
                 counts[i] = Some(value()?);
             }
         }
-        Ok(Stats { total_rows, unique_contacts: counts[0], channels: counts[1], agents: counts[2] })
+        Ok(Stats {
+            total_rows,
+            unique_contacts: counts[0],
+            channels: counts[1],
+            agents: counts[2],
+        })
     }
 
     /// Rows per day, oldest first, for a range of days (or everything).
@@ -208,17 +241,29 @@ impl LakeEngine {
         let batches = self
             .frame(range)
             .await?
-            .aggregate(vec![col("year"), col("month"), col("day")], vec![count(lit(1)).alias("n")])?
-            .sort(vec![col("year").sort(true, false), col("month").sort(true, false), col("day").sort(true, false)])?
+            .aggregate(
+                vec![col("year"), col("month"), col("day")],
+                vec![count(lit(1)).alias("n")],
+            )?
+            .sort(vec![
+                col("year").sort(true, false),
+                col("month").sort(true, false),
+                col("day").sort(true, false),
+            ])?
             .collect()
             .await?;
         let mut out = Vec::new();
         for b in &batches {
             for row in 0..b.num_rows() {
                 let (y, m, d) = (int_at(b, 0, row)?, int_at(b, 1, row)?, int_at(b, 2, row)?);
-                let day = NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)
-                    .ok_or_else(|| LakeError::InvalidInput(format!("partition {y}-{m}-{d} is not a date")))?;
-                out.push(DailyCount { day, rows: int_at(b, 3, row)? });
+                let day =
+                    NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).ok_or_else(|| {
+                        LakeError::InvalidInput(format!("partition {y}-{m}-{d} is not a date"))
+                    })?;
+                out.push(DailyCount {
+                    day,
+                    rows: int_at(b, 3, row)?,
+                });
             }
         }
         Ok(out)
@@ -238,6 +283,8 @@ fn int_at(batch: &RecordBatch, column: usize, row: usize) -> Result<u64> {
     match array.data_type() {
         DataType::Int64 => Ok(array.as_primitive::<Int64Type>().value(row) as u64),
         DataType::Int32 => Ok(array.as_primitive::<Int32Type>().value(row) as u64),
-        other => Err(LakeError::InvalidInput(format!("expected an integer column, found {other}"))),
+        other => Err(LakeError::InvalidInput(format!(
+            "expected an integer column, found {other}"
+        ))),
     }
 }

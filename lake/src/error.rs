@@ -17,7 +17,9 @@ pub enum LakeError {
     #[error("{0}")]
     InvalidInput(String),
     /// Two attributes would become the same column (Athena/Glue lower-case column names).
-    #[error("attributes {first:?} and {second:?} differ only by case; Athena would see one column {lower:?}")]
+    #[error(
+        "attributes {first:?} and {second:?} differ only by case; Athena would see one column {lower:?}"
+    )]
     CaseCollision {
         /// The first attribute name seen.
         first: String,
@@ -46,7 +48,10 @@ pub enum LakeError {
 impl LakeError {
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        LakeError::Io { path: path.into(), source }
+        LakeError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

@@ -66,12 +66,16 @@ impl AttrValue {
             AttrValue::Null(_) => Value::Null,
             AttrValue::SS(v) => Value::Array(v.iter().cloned().map(Value::String).collect()),
             AttrValue::NS(v) => Value::Array(v.iter().map(|n| plain_number(n)).collect()),
-            AttrValue::BS(v) => {
-                Value::Array(v.iter().map(|b| Value::String(base64_bytes::encode(b))).collect())
-            }
-            AttrValue::M(m) => {
-                Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_plain_json())).collect())
-            }
+            AttrValue::BS(v) => Value::Array(
+                v.iter()
+                    .map(|b| Value::String(base64_bytes::encode(b)))
+                    .collect(),
+            ),
+            AttrValue::M(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.to_plain_json()))
+                    .collect(),
+            ),
             AttrValue::L(l) => Value::Array(l.iter().map(AttrValue::to_plain_json).collect()),
         }
     }
@@ -96,7 +100,9 @@ pub fn parse_item_line(line: &str) -> Result<Item> {
     }
     match serde_json::from_str::<Line>(line) {
         Ok(Line::Wrapped { item }) | Ok(Line::Bare(item)) => Ok(item),
-        Err(e) => Err(LakeError::InvalidInput(format!("not a DynamoDB JSON item: {e}"))),
+        Err(e) => Err(LakeError::InvalidInput(format!(
+            "not a DynamoDB JSON item: {e}"
+        ))),
     }
 }
 
@@ -114,7 +120,11 @@ mod base64_bytes {
     pub fn encode(bytes: &[u8]) -> String {
         let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
         for chunk in bytes.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..4 {
                 if i <= chunk.len() {
@@ -202,12 +212,21 @@ mod tests {
     #[test]
     fn bad_lines_say_what_is_wrong() {
         let err = parse_item_line(r#"{"id":{"X":"1"}}"#).expect_err("unknown type");
-        assert!(err.to_string().contains("not a DynamoDB JSON item"), "{err}");
+        assert!(
+            err.to_string().contains("not a DynamoDB JSON item"),
+            "{err}"
+        );
     }
 
     #[test]
     fn base64_matches_known_vectors() {
-        for (raw, enc) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+        for (raw, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64_bytes::encode(raw.as_bytes()), enc);
             assert_eq!(base64_bytes::decode(enc).expect("decodes"), raw.as_bytes());
         }

@@ -15,8 +15,13 @@ pub const SORT_KEY_ATTR: &str = "InitiationTimestamp";
 /// Channels, with weights.
 pub const CHANNELS: [(&str, u32); 4] = [("VOICE", 50), ("CHAT", 25), ("TASK", 10), ("EMAIL", 15)];
 /// Initiation methods, with weights.
-pub const INITIATION_METHODS: [(&str, u32); 5] =
-    [("INBOUND", 55), ("OUTBOUND", 15), ("TRANSFER", 12), ("CALLBACK", 10), ("API", 8)];
+pub const INITIATION_METHODS: [(&str, u32); 5] = [
+    ("INBOUND", 55),
+    ("OUTBOUND", 15),
+    ("TRANSFER", 12),
+    ("CALLBACK", 10),
+    ("API", 8),
+];
 /// Agent names: quotes, commas, SQL comment markers and non-ASCII on purpose.
 pub const AGENTS: [&str; 12] = [
     "alice.nguyen",
@@ -104,20 +109,31 @@ pub fn generate(spec: &SampleSpec) -> Vec<Item> {
             item.insert("ContactId".into(), s(&contact_id));
             item.insert(GSI_PK_ATTR.into(), s(GSI_PK_VALUE));
             let at = start + Duration::seconds(rng.below(span_secs as u64) as i64);
-            item.insert(SORT_KEY_ATTR.into(), s(&at.format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+            item.insert(
+                SORT_KEY_ATTR.into(),
+                s(&at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            );
             item.insert("Channel".into(), s(rng.weighted(&CHANNELS)));
-            item.insert("InitiationMethod".into(), s(rng.weighted(&INITIATION_METHODS)));
+            item.insert(
+                "InitiationMethod".into(),
+                s(rng.weighted(&INITIATION_METHODS)),
+            );
             item.insert("Queue".into(), s(rng.pick(&QUEUES)));
             // Abandoned contacts have no agent.
             if !rng.chance(4) {
                 item.insert("Agent".into(), s(rng.pick(&AGENTS)));
             }
-            item.insert("DurationSeconds".into(), AttrValue::N(rng.below(3_600).to_string()));
+            item.insert(
+                "DurationSeconds".into(),
+                AttrValue::N(rng.below(3_600).to_string()),
+            );
             if rng.chance(60) {
                 item.insert("CustomerSentiment".into(), s(rng.pick(&SENTIMENTS)));
             }
             if rng.chance(30) {
-                let mut tags: Vec<String> = (0..1 + rng.below(3)).map(|_| rng.pick(&TAGS).to_string()).collect();
+                let mut tags: Vec<String> = (0..1 + rng.below(3))
+                    .map(|_| rng.pick(&TAGS).to_string())
+                    .collect();
                 tags.sort();
                 tags.dedup();
                 item.insert("Tags".into(), AttrValue::SS(tags));
@@ -125,7 +141,10 @@ pub fn generate(spec: &SampleSpec) -> Vec<Item> {
             if rng.chance(20) {
                 let mut m = Item::new();
                 m.insert("language".into(), s(rng.pick(&["en-US", "de-DE", "fr-FR"])));
-                m.insert("holdSeconds".into(), AttrValue::N(rng.below(300).to_string()));
+                m.insert(
+                    "holdSeconds".into(),
+                    AttrValue::N(rng.below(300).to_string()),
+                );
                 item.insert("Attributes".into(), AttrValue::M(m));
             }
             if rng.chance(70) {
@@ -134,7 +153,10 @@ pub fn generate(spec: &SampleSpec) -> Vec<Item> {
             if rng.chance(5) {
                 item.insert("Notes".into(), AttrValue::Null(true));
             } else if rng.chance(5) {
-                item.insert("Notes".into(), s("customer said \"call back, after 5pm\"\nline two"));
+                item.insert(
+                    "Notes".into(),
+                    s("customer said \"call back, after 5pm\"\nline two"),
+                );
             }
             item
         })
@@ -159,7 +181,12 @@ mod tests {
     use super::*;
 
     fn spec(seed: u64) -> SampleSpec {
-        SampleSpec { seed, items: 500, days: 10, end: NaiveDate::from_ymd_opt(2026, 3, 1).expect("valid") }
+        SampleSpec {
+            seed,
+            items: 500,
+            days: 10,
+            end: NaiveDate::from_ymd_opt(2026, 3, 1).expect("valid"),
+        }
     }
 
     #[test]
@@ -171,8 +198,13 @@ mod tests {
     #[test]
     fn timestamps_stay_in_the_requested_days() {
         for item in generate(&spec(3)) {
-            let Some(AttrValue::S(ts)) = item.get(SORT_KEY_ATTR) else { panic!("no timestamp") };
-            assert!(ts.as_str() >= "2026-02-20" && ts.as_str() < "2026-03-02", "{ts}");
+            let Some(AttrValue::S(ts)) = item.get(SORT_KEY_ATTR) else {
+                panic!("no timestamp")
+            };
+            assert!(
+                ts.as_str() >= "2026-02-20" && ts.as_str() < "2026-03-02",
+                "{ts}"
+            );
         }
     }
 
@@ -181,6 +213,10 @@ mod tests {
         let items = generate(&spec(4));
         let with_agent = items.iter().filter(|i| i.contains_key("Agent")).count();
         assert!(with_agent > 400 && with_agent < 500, "{with_agent}");
-        assert!(items.iter().any(|i| matches!(i.get("Notes"), Some(AttrValue::Null(_)))));
+        assert!(
+            items
+                .iter()
+                .any(|i| matches!(i.get("Notes"), Some(AttrValue::Null(_))))
+        );
     }
 }

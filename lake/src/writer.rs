@@ -42,7 +42,11 @@ pub struct WriteOptions {
 impl WriteOptions {
     /// Options with the default buffer size.
     pub fn new(sort_key: impl Into<String>, date_format: DateFormat) -> Self {
-        WriteOptions { sort_key: sort_key.into(), date_format, buffer_items: 65_536 }
+        WriteOptions {
+            sort_key: sort_key.into(),
+            date_format,
+            buffer_items: 65_536,
+        }
     }
 }
 
@@ -80,13 +84,20 @@ impl Manifest {
         let path = root.join(MANIFEST);
         let text = fs::read_to_string(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                LakeError::NoLake(root.display().to_string(), format!("{MANIFEST} (run an export first)"))
+                LakeError::NoLake(
+                    root.display().to_string(),
+                    format!("{MANIFEST} (run an export first)"),
+                )
             } else {
                 LakeError::io(&path, e)
             }
         })?;
-        serde_json::from_str(&text)
-            .map_err(|e| LakeError::InvalidInput(format!("{}: not a dynamo-lake manifest: {e}", path.display())))
+        serde_json::from_str(&text).map_err(|e| {
+            LakeError::InvalidInput(format!(
+                "{}: not a dynamo-lake manifest: {e}",
+                path.display()
+            ))
+        })
     }
 }
 
@@ -147,7 +158,12 @@ impl LakeWriter {
     pub fn write(&mut self, item: Item) -> Result<()> {
         let day = match item.get(&self.options.sort_key) {
             None => Err(format!("no sort key attribute {:?}", self.options.sort_key)),
-            Some(v) => self.options.date_format.parse_value(v).map(|t| t.date_naive()).map_err(|e| e.to_string()),
+            Some(v) => self
+                .options
+                .date_format
+                .parse_value(v)
+                .map(|t| t.date_naive())
+                .map_err(|e| e.to_string()),
         };
         let day = match day {
             Ok(day) => day,
@@ -169,12 +185,17 @@ impl LakeWriter {
 
     fn reject(&mut self, item: &Item, why: &str) -> Result<()> {
         if self.rejected.is_none() {
-            let path = self.root.join(META_DIR).join(format!("rejected-{}.jsonl", Utc::now().format("%Y%m%dT%H%M%SZ")));
+            let path = self.root.join(META_DIR).join(format!(
+                "rejected-{}.jsonl",
+                Utc::now().format("%Y%m%dT%H%M%SZ")
+            ));
             let file = File::create(&path).map_err(|e| LakeError::io(&path, e))?;
             self.summary.rejected_file = Some(path);
             self.rejected = Some(file);
         }
-        if let (Some(file), Some(path)) = (self.rejected.as_mut(), self.summary.rejected_file.as_ref()) {
+        if let (Some(file), Some(path)) =
+            (self.rejected.as_mut(), self.summary.rejected_file.as_ref())
+        {
             let line = serde_json::json!({ "reason": why, "item": serde_json::from_str::<serde_json::Value>(&item_to_line(item))? });
             writeln!(file, "{line}").map_err(|e| LakeError::io(path, e))?;
         }
@@ -188,7 +209,9 @@ impl LakeWriter {
         fs::create_dir_all(&dir).map_err(|e| LakeError::io(&dir, e))?;
         let temp = dir.join(format!(".{DATA_FILE}.{}.tmp", std::process::id()));
         let file = File::create(&temp).map_err(|e| LakeError::io(&temp, e))?;
-        let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
         let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(props))?;
         Ok(PartitionFile {
             temp,
@@ -201,7 +224,11 @@ impl LakeWriter {
     }
 
     fn flush_largest(&mut self) -> Result<()> {
-        let largest = self.partitions.iter().max_by_key(|(_, p)| p.buffer.len()).map(|(d, _)| *d);
+        let largest = self
+            .partitions
+            .iter()
+            .max_by_key(|(_, p)| p.buffer.len())
+            .map(|(d, _)| *d);
         if let Some(day) = largest {
             self.flush(day)?;
         }
@@ -209,12 +236,20 @@ impl LakeWriter {
     }
 
     fn flush(&mut self, day: NaiveDate) -> Result<()> {
-        let Some(p) = self.partitions.get_mut(&day) else { return Ok(()) };
+        let Some(p) = self.partitions.get_mut(&day) else {
+            return Ok(());
+        };
         if p.buffer.is_empty() {
             return Ok(());
         }
         let items = std::mem::take(&mut p.buffer);
-        let batch = to_batch(&self.contract, &self.schema, &items, day, &mut self.summary.type_conflicts)?;
+        let batch = to_batch(
+            &self.contract,
+            &self.schema,
+            &items,
+            day,
+            &mut self.summary.type_conflicts,
+        )?;
         p.writer.write(&batch)?;
         p.writer.flush()?;
         p.rows += items.len() as u64;
@@ -233,8 +268,14 @@ impl LakeWriter {
         for (_, p) in std::mem::take(&mut self.partitions) {
             p.writer.close()?;
             fs::rename(&p.temp, &p.final_path).map_err(|e| LakeError::io(&p.final_path, e))?;
-            let bytes = fs::metadata(&p.final_path).map_err(|e| LakeError::io(&p.final_path, e))?.len();
-            files.push(ManifestFile { path: p.relative, rows: p.rows, bytes });
+            let bytes = fs::metadata(&p.final_path)
+                .map_err(|e| LakeError::io(&p.final_path, e))?
+                .len();
+            files.push(ManifestFile {
+                path: p.relative,
+                rows: p.rows,
+                bytes,
+            });
         }
         self.summary.partitions = files.len() as u64;
         self.write_manifest(files)?;
@@ -243,7 +284,9 @@ impl LakeWriter {
 
     fn write_manifest(&self, written: Vec<ManifestFile>) -> Result<()> {
         let mut files: BTreeMap<String, ManifestFile> = match Manifest::read(&self.root) {
-            Ok(old) if old.contract == self.contract => old.files.into_iter().map(|f| (f.path.clone(), f)).collect(),
+            Ok(old) if old.contract == self.contract => {
+                old.files.into_iter().map(|f| (f.path.clone(), f)).collect()
+            }
             _ => BTreeMap::new(),
         };
         for f in written {
@@ -259,7 +302,8 @@ impl LakeWriter {
         };
         let path = self.root.join(MANIFEST);
         let temp = path.with_extension("json.tmp");
-        fs::write(&temp, serde_json::to_vec_pretty(&manifest)?).map_err(|e| LakeError::io(&temp, e))?;
+        fs::write(&temp, serde_json::to_vec_pretty(&manifest)?)
+            .map_err(|e| LakeError::io(&temp, e))?;
         fs::rename(&temp, &path).map_err(|e| LakeError::io(&path, e))
     }
 }
@@ -277,7 +321,11 @@ fn to_batch(
     for col in &contract.columns {
         let mut conflict = 0u64;
         let values = items.iter().map(|item| {
-            if col.derived { None } else { item.get(&col.name) }
+            if col.derived {
+                None
+            } else {
+                item.get(&col.name)
+            }
         });
         let array: ArrayRef = match col.ty {
             ColumnType::String if col.derived => {
@@ -290,7 +338,10 @@ fn to_batch(
                 for v in values {
                     match v {
                         Some(AttrValue::S(s)) => b.append_value(s),
-                        other => { conflict += is_conflict(other); b.append_null() }
+                        other => {
+                            conflict += is_conflict(other);
+                            b.append_null()
+                        }
                     }
                 }
                 Arc::new(b.finish())
@@ -299,8 +350,13 @@ fn to_batch(
                 let mut b = StringBuilder::new();
                 for v in values {
                     match v {
-                        Some(v @ (AttrValue::M(_) | AttrValue::L(_))) => b.append_value(v.to_plain_json().to_string()),
-                        other => { conflict += is_conflict(other); b.append_null() }
+                        Some(v @ (AttrValue::M(_) | AttrValue::L(_))) => {
+                            b.append_value(v.to_plain_json().to_string())
+                        }
+                        other => {
+                            conflict += is_conflict(other);
+                            b.append_null()
+                        }
                     }
                 }
                 Arc::new(b.finish())
@@ -310,7 +366,10 @@ fn to_batch(
                 for v in values {
                     match v.and_then(number) {
                         Some(n) => b.append_value(n),
-                        None => { conflict += is_conflict(v); b.append_null() }
+                        None => {
+                            conflict += is_conflict(v);
+                            b.append_null()
+                        }
                     }
                 }
                 Arc::new(b.finish())
@@ -320,7 +379,10 @@ fn to_batch(
                 for v in values {
                     match v {
                         Some(AttrValue::Bool(x)) => b.append_value(*x),
-                        other => { conflict += is_conflict(other); b.append_null() }
+                        other => {
+                            conflict += is_conflict(other);
+                            b.append_null()
+                        }
                     }
                 }
                 Arc::new(b.finish())
@@ -330,7 +392,10 @@ fn to_batch(
                 for v in values {
                     match v {
                         Some(AttrValue::B(x)) => b.append_value(x),
-                        other => { conflict += is_conflict(other); b.append_null() }
+                        other => {
+                            conflict += is_conflict(other);
+                            b.append_null()
+                        }
                     }
                 }
                 Arc::new(b.finish())
@@ -339,8 +404,14 @@ fn to_batch(
                 let mut b = ListBuilder::new(StringBuilder::new());
                 for v in values {
                     match v {
-                        Some(AttrValue::SS(xs)) => { xs.iter().for_each(|x| b.values().append_value(x)); b.append(true) }
-                        other => { conflict += is_conflict(other); b.append(false) }
+                        Some(AttrValue::SS(xs)) => {
+                            xs.iter().for_each(|x| b.values().append_value(x));
+                            b.append(true)
+                        }
+                        other => {
+                            conflict += is_conflict(other);
+                            b.append(false)
+                        }
                     }
                 }
                 Arc::new(b.finish())
@@ -350,10 +421,15 @@ fn to_batch(
                 for v in values {
                     match v {
                         Some(AttrValue::NS(xs)) => {
-                            xs.iter().for_each(|x| b.values().append_option(x.trim().parse::<f64>().ok()));
+                            xs.iter().for_each(|x| {
+                                b.values().append_option(x.trim().parse::<f64>().ok())
+                            });
                             b.append(true)
                         }
-                        other => { conflict += is_conflict(other); b.append(false) }
+                        other => {
+                            conflict += is_conflict(other);
+                            b.append(false)
+                        }
                     }
                 }
                 Arc::new(b.finish())
@@ -362,8 +438,14 @@ fn to_batch(
                 let mut b = ListBuilder::new(BinaryBuilder::new());
                 for v in values {
                     match v {
-                        Some(AttrValue::BS(xs)) => { xs.iter().for_each(|x| b.values().append_value(x)); b.append(true) }
-                        other => { conflict += is_conflict(other); b.append(false) }
+                        Some(AttrValue::BS(xs)) => {
+                            xs.iter().for_each(|x| b.values().append_value(x));
+                            b.append(true)
+                        }
+                        other => {
+                            conflict += is_conflict(other);
+                            b.append(false)
+                        }
                     }
                 }
                 Arc::new(b.finish())

@@ -40,20 +40,39 @@ fn write_lake(dir: &std::path::Path, items: &[Item], buffer_items: usize) {
 
 #[tokio::test]
 async fn engine_numbers_equal_the_items() {
-    let spec = SampleSpec { seed: 11, items: 3_000, days: 20, end: day("2026-03-10") };
+    let spec = SampleSpec {
+        seed: 11,
+        items: 3_000,
+        days: 20,
+        end: day("2026-03-10"),
+    };
     let items = generate(&spec);
     let dir = tempfile::tempdir().expect("tempdir");
     // A small buffer forces many row groups per file.
     write_lake(dir.path(), &items, 500);
 
-    let engine = LakeEngine::open(dir.path(), DEFAULT_TABLE).await.expect("open");
-    let stats = engine.stats(None, &ReportColumns::default()).await.expect("stats");
-    let distinct = |attr: &str| items.iter().filter_map(|i| text(i, attr)).collect::<BTreeSet<_>>().len() as u64;
+    let engine = LakeEngine::open(dir.path(), DEFAULT_TABLE)
+        .await
+        .expect("open");
+    let stats = engine
+        .stats(None, &ReportColumns::default())
+        .await
+        .expect("stats");
+    let distinct = |attr: &str| {
+        items
+            .iter()
+            .filter_map(|i| text(i, attr))
+            .collect::<BTreeSet<_>>()
+            .len() as u64
+    };
     assert_eq!(stats.total_rows, items.len() as u64);
     assert_eq!(stats.unique_contacts, Some(distinct("ContactId")));
     assert_eq!(stats.channels, Some(distinct("Channel")));
     assert_eq!(stats.agents, Some(distinct("Agent")));
-    assert!(stats.unique_contacts < Some(stats.total_rows), "some contacts have several segments");
+    assert!(
+        stats.unique_contacts < Some(stats.total_rows),
+        "some contacts have several segments"
+    );
 
     let mut per_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
     for i in &items {
@@ -67,43 +86,81 @@ async fn engine_numbers_equal_the_items() {
     let range = DayRange::new(day("2026-03-01"), day("2026-03-03")).expect("range");
     let in_range = engine.daily(Some(range)).await.expect("daily in range");
     assert_eq!(in_range.len(), 3);
-    assert!(in_range.iter().all(|d| d.day >= range.from && d.day <= range.to));
-    let ranged_stats = engine.stats(Some(range), &ReportColumns::default()).await.expect("stats");
-    assert_eq!(ranged_stats.total_rows, in_range.iter().map(|d| d.rows).sum::<u64>());
+    assert!(
+        in_range
+            .iter()
+            .all(|d| d.day >= range.from && d.day <= range.to)
+    );
+    let ranged_stats = engine
+        .stats(Some(range), &ReportColumns::default())
+        .await
+        .expect("stats");
+    assert_eq!(
+        ranged_stats.total_rows,
+        in_range.iter().map(|d| d.rows).sum::<u64>()
+    );
 }
 
 #[tokio::test]
 async fn a_day_range_reads_only_its_partitions() {
-    let spec = SampleSpec { seed: 5, items: 600, days: 30, end: day("2026-01-15") };
+    let spec = SampleSpec {
+        seed: 5,
+        items: 600,
+        days: 30,
+        end: day("2026-01-15"),
+    };
     let items = generate(&spec);
     let dir = tempfile::tempdir().expect("tempdir");
     write_lake(dir.path(), &items, 65_536);
-    let engine = LakeEngine::open(dir.path(), DEFAULT_TABLE).await.expect("open");
+    let engine = LakeEngine::open(dir.path(), DEFAULT_TABLE)
+        .await
+        .expect("open");
     // Across a month boundary and a year boundary.
     let range = DayRange::new(day("2025-12-31"), day("2026-01-02")).expect("range");
-    let df = engine.context().table(DEFAULT_TABLE).await.expect("table").filter(range.partition_predicate()).expect("filter");
+    let df = engine
+        .context()
+        .table(DEFAULT_TABLE)
+        .await
+        .expect("table")
+        .filter(range.partition_predicate())
+        .expect("filter");
     let plan = df.create_physical_plan().await.expect("plan");
     let shown = displayable(plan.as_ref()).indent(true).to_string();
     let files = shown.matches("data.parquet").count();
     assert_eq!(files, 3, "expected 3 files in the plan:\n{shown}");
-    for p in ["year=2025/month=12/day=31", "year=2026/month=01/day=01", "year=2026/month=01/day=02"] {
+    for p in [
+        "year=2025/month=12/day=31",
+        "year=2026/month=01/day=01",
+        "year=2026/month=01/day=02",
+    ] {
         assert!(shown.contains(p), "missing {p}:\n{shown}");
     }
 }
 
 #[tokio::test]
 async fn sql_sees_lower_case_names_like_athena() {
-    let spec = SampleSpec { seed: 2, items: 200, days: 3, end: day("2026-02-01") };
+    let spec = SampleSpec {
+        seed: 2,
+        items: 200,
+        days: 3,
+        end: day("2026-02-01"),
+    };
     let items = generate(&spec);
     let dir = tempfile::tempdir().expect("tempdir");
     write_lake(dir.path(), &items, 65_536);
-    let engine = LakeEngine::open(dir.path(), DEFAULT_TABLE).await.expect("open");
+    let engine = LakeEngine::open(dir.path(), DEFAULT_TABLE)
+        .await
+        .expect("open");
     // Unquoted identifiers in any case resolve, as in Athena.
     let batches = engine
         .sql("SELECT Channel, count(*) AS n FROM gsi_export GROUP BY channel ORDER BY channel")
         .await
         .expect("query runs");
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-    let channels = items.iter().filter_map(|i| text(i, "Channel")).collect::<BTreeSet<_>>().len();
+    let channels = items
+        .iter()
+        .filter_map(|i| text(i, "Channel"))
+        .collect::<BTreeSet<_>>()
+        .len();
     assert_eq!(rows, channels);
 }

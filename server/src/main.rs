@@ -1,1 +1,93 @@
-fn main(){}
+//! `dynamo-lake`: the command-line entry. Inside AWS Lambda it serves Function URL requests instead.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::cli::{Cli, Command};
+use server::{demo, serve};
+
+fn main() -> ExitCode {
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return match runtime.block_on(lambda_main()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let cli = Cli::parse();
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            // Bind first: a busy port is reported before any work.
+            let listener = serve::bind(args.listen.addr, args.listen.allow_remote).await?;
+            let state = serve::open_state(&args.lake, &args.listen.table).await?;
+            serve::serve(state, listener).await
+        }
+        Command::Sample(args) => {
+            let items = lake::sample::generate(&demo::spec(&args.spec));
+            demo::write_items(&args.out, &items)
+        }
+        Command::Demo(args) => {
+            let listener = if args.no_serve {
+                None
+            } else {
+                Some(serve::bind(args.listen.addr, args.listen.allow_remote).await?)
+            };
+            let lake = demo::prepare(&args.dir, args.lake.clone(), &demo::spec(&args.spec))?;
+            match listener {
+                Some(listener) => {
+                    serve::serve(
+                        serve::open_state(&lake, &args.listen.table).await?,
+                        listener,
+                    )
+                    .await
+                }
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+/// In Lambda the configuration comes from the environment.
+async fn lambda_main() -> Result<(), lambda_http::Error> {
+    let lake = std::env::var("DYNAMO_LAKE_LAKE")
+        .map_err(|_| "DYNAMO_LAKE_LAKE is not set: the path of the lake")?;
+    let table = std::env::var("DYNAMO_LAKE_TABLE")
+        .unwrap_or_else(|_| lake::engine::DEFAULT_TABLE.to_string());
+    let state = serve::open_state(std::path::Path::new(&lake), &table)
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+    serve::run_lambda(state).await
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("DYNAMO_LAKE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("warn,server=info,lake=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

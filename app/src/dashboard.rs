@@ -1,0 +1,161 @@
+//! The dashboard page: header with the source and theme switcher, a day-range filter, the stat
+//! cards and the daily chart, all fed by one server function.
+
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::api::load_dashboard;
+use crate::charts;
+use crate::model::{DashboardData, RangeInput, StatCards};
+use crate::theme::THEMES;
+
+/// The application root.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text="dynamo-lake dashboard"/>
+        <Router>
+            <Routes fallback=|| view! { <p class="error">"Page not found."</p> }>
+                <Route path=path!("/") view=Dashboard/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The dashboard page.
+#[component]
+fn Dashboard() -> impl IntoView {
+    let range = RwSignal::new(RangeInput::default());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let data = Resource::new(move || range.get(), load_dashboard);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    let apply = move |_| {
+        range.set(RangeInput {
+            from: from.get_untracked(),
+            to: to.get_untracked(),
+        })
+    };
+    let clear = move |_| {
+        from.set(String::new());
+        to.set(String::new());
+        range.set(RangeInput::default());
+    };
+
+    view! {
+        <div class="page" data-hydrated=move || hydrated.get().to_string()>
+            <header class="top">
+                <div>
+                    <h1>"dynamo-lake"</h1>
+                    <p class="source">
+                        <Suspense fallback=|| "…">
+                            {move || Suspend::new(async move {
+                                data.await.map(|d| d.source).unwrap_or_default()
+                            })}
+                        </Suspense>
+                    </p>
+                </div>
+                <ThemeSwitcher/>
+            </header>
+            <section class="filters" aria-label="Date range">
+                <label>"From" <input id="from" type="date" prop:value=from on:input=move |ev| from.set(event_target_value(&ev))/></label>
+                <label>"To" <input id="to" type="date" prop:value=to on:input=move |ev| to.set(event_target_value(&ev))/></label>
+                <button id="apply" on:click=apply>"Apply"</button>
+                <button id="clear" class="secondary" on:click=clear>"All days"</button>
+            </section>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(d) => view! { <Overview data=d/> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{short_error(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// A server function error as one short line for the page.
+fn short_error(e: &ServerFnError) -> String {
+    match e {
+        ServerFnError::ServerError(msg) => msg.clone(),
+        _ => "The server could not be reached. Try again.".to_string(),
+    }
+}
+
+#[component]
+fn Overview(data: DashboardData) -> impl IntoView {
+    let chart = charts::daily_bars(&data.daily, 960, 260);
+    let days = data.daily.len();
+    view! {
+        <StatCardRow stats=data.stats/>
+        <section class="panel">
+            <h2>"Daily contacts" <span class="hint">{format!("{days} days")}</span></h2>
+            <div id="daily-chart" class="chart" inner_html=chart></div>
+        </section>
+    }
+}
+
+#[component]
+fn StatCardRow(stats: StatCards) -> impl IntoView {
+    let show = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_else(|| "–".to_string());
+    let cards = [
+        ("total-rows", "Total rows", stats.total_rows.to_string()),
+        (
+            "unique-contacts",
+            "Unique contacts",
+            show(stats.unique_contacts),
+        ),
+        ("channels", "Channels", show(stats.channels)),
+        ("agents", "Agents", show(stats.agents)),
+    ];
+    view! {
+        <section class="cards">
+            {cards
+                .into_iter()
+                .map(|(id, label, value)| {
+                    view! {
+                        <div class="card" id=format!("card-{id}")>
+                            <div class="label">{label}</div>
+                            <div class="value">{value}</div>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn ThemeSwitcher() -> impl IntoView {
+    // Starts as the server rendered it; the saved theme is read once hydrated.
+    let theme = RwSignal::new(THEMES[0].0.to_string());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(saved) = crate::theme::load() {
+            theme.set(saved);
+        }
+    });
+    let choose = move |ev| {
+        let id = event_target_value(&ev);
+        #[cfg(feature = "hydrate")]
+        crate::theme::apply(&id);
+        theme.set(id);
+    };
+    view! {
+        <label class="theme">
+            "Theme "
+            <select id="theme" on:change=choose prop:value=move || theme.get()>
+                {THEMES
+                    .iter()
+                    .map(|(id, label)| view! { <option value=*id>{*label}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what the build, the demo and the tests need, skipping what is present. Idempotent.
+#  - wasm32 standard library: `rustup target add` when it can download; otherwise Debian's
+#    rustc-web/cargo-web/rust-web-src, used with -Zbuild-std (see ./dev build_wasm).
+#  - lld-19 (wasm-ld), mold (fast host linker), chromium (browser tests): Debian packages.
+#  - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock.
+#  - tests/node_modules: Playwright (driving Debian's Chromium, never a downloaded browser),
+#    binaryen's wasm-opt, dynalite (local DynamoDB).
+# Optional for development, not installed here: cargo-leptos (`cargo leptos watch`), see README.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SECONDS=0
+say() { printf '  bootstrap: %s\n' "$*" >&2; }
+dpkg_has() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_needed=()
+if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+  if timeout 120 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+    say "installed the wasm32 target with rustup"
+  else
+    say "rustup cannot install wasm32 here: using Debian's rustc-web with -Zbuild-std"
+    for p in rustc-web cargo-web rust-web-src; do dpkg_has "$p" || apt_needed+=("$p"); done
+  fi
+fi
+for p in lld-19 mold chromium; do dpkg_has "$p" || apt_needed+=("$p"); done
+if [ ${#apt_needed[@]} -gt 0 ]; then
+  say "apt-get install ${apt_needed[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_needed[@]}" >/dev/null
+fi
+
+for c in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+done
+
+wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+  say "cargo install wasm-bindgen-cli $wbg (a few minutes, once)"
+  # Not --locked: its lock file pins a yanked crate.
+  cargo install -q wasm-bindgen-cli --version "$wbg"
+fi
+
+if [ ! -f tests/node_modules/.package-lock.json ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+  say "npm ci in tests/"
+  (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+fi
+say "ready (${SECONDS}s)"

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Implementation of ./dev (see there for the commands).
+set -euo pipefail
+ROOT=$(pwd)
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+SITE="$CARGO_TARGET_DIR/site"
+export DYNAMO_LAKE_SITE="$SITE"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-auto}"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+elapsed() { local s=$SECONDS; printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+
+cmd_bootstrap() { scripts/bootstrap.sh; }
+
+# The wasm bundle: rustup's wasm32 target when it is installed, otherwise Debian's toolchain
+# with the standard library built from source (see docs in scripts/bootstrap.sh).
+build_wasm() {
+  log "building the browser bundle (wasm32, profile wasm-release)"
+  local args=(build -p frontend --target wasm32-unknown-unknown --profile wasm-release --locked)
+  if rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    cargo "${args[@]}"
+  else
+    PATH="/usr/bin:$PATH" RUSTC_BOOTSTRAP=1 /usr/bin/cargo "${args[@]}" -Zbuild-std=std,panic_abort
+  fi
+  local raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+  mkdir -p "$SITE/pkg"
+  wasm-bindgen --target web --no-typescript --out-dir "$SITE/pkg" --out-name dynamo_lake "$raw"
+  local opt="$ROOT/tests/node_modules/.bin/wasm-opt"
+  local out="$SITE/pkg/dynamo_lake.wasm"
+  "$opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --strip-debug --strip-producers \
+    "$SITE/pkg/dynamo_lake_bg.wasm" -o "$out.new"
+  mv "$out.new" "$out"
+  rm -f "$SITE/pkg/dynamo_lake_bg.wasm"
+  log "bundle: $(stat -c %s "$out") bytes wasm ($(gzip -9 -c "$out" | wc -c) gzip), $(stat -c %s "$SITE/pkg/dynamo_lake.js") bytes JS"
+}
+
+cmd_build() {
+  cmd_bootstrap
+  build_wasm
+  log "building dynamo-lake (debug)"
+  cargo build -p server --locked
+}
+
+cmd_demo() {
+  cmd_build
+  log "starting the demo"
+  exec "$CARGO_TARGET_DIR/debug/dynamo-lake" demo "$@"
+}
+
+cmd_release() {
+  cmd_bootstrap >&2
+  build_wasm
+  log "building dynamo-lake (release)"
+  cargo build -p server --release --locked >&2
+  echo "$CARGO_TARGET_DIR/release/dynamo-lake"
+}
+
+cmd_check_wasm_deps() { scripts/check-wasm-deps.sh; }
+
+cmd_test() {
+  SECONDS=0
+  cmd_bootstrap
+  log "rustfmt"
+  cargo fmt --all --check
+  log "wasm dependency check"
+  scripts/check-wasm-deps.sh --self-test
+  scripts/check-wasm-deps.sh
+  build_wasm
+  log "clippy"
+  cargo clippy --workspace --exclude frontend --all-targets --locked -- -D warnings
+  log "cargo tests"
+  cargo test --workspace --exclude frontend --locked
+  log "browser tests (Playwright, Debian Chromium)"
+  local port data
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  data=$(mktemp -d)
+  trap 'rm -rf "$data"' EXIT
+  (cd tests && DYNAMO_LAKE_BIN="$CARGO_TARGET_DIR/debug/dynamo-lake" E2E_PORT="$port" E2E_DATA="$data" \
+    node_modules/.bin/playwright test)
+  log "all checks passed in $(elapsed)"
+}
+
+case "${1:-}" in
+  bootstrap) shift; cmd_bootstrap "$@" ;;
+  build) shift; cmd_build "$@" ;;
+  demo) shift; cmd_demo "$@" ;;
+  test) shift; cmd_test "$@" ;;
+  release) shift; cmd_release "$@" ;;
+  check-wasm-deps) shift; cmd_check_wasm_deps "$@" ;;
+  *) sed -n '2,9p' dev | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

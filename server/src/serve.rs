@@ -1,0 +1,72 @@
+//! Running the router: locally with `axum::serve`, in AWS Lambda with `lambda_http`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use lake::engine::{LakeEngine, ReportColumns};
+
+use crate::router::{AppState, app, leptos_options};
+use app::ssr::DashboardState;
+
+/// Opens the lake at `lake` and builds the shared state.
+pub async fn open_state(lake: &Path, table: &str) -> anyhow::Result<AppState> {
+    let engine = LakeEngine::open(lake, table)
+        .await
+        .with_context(|| format!("cannot open the lake at {}", lake.display()))?;
+    Ok(AppState {
+        leptos: leptos_options(),
+        dashboard: DashboardState {
+            engine: Arc::new(engine),
+            source: format!("lake {} · table {table}", lake.display()),
+            columns: ReportColumns::default(),
+        },
+    })
+}
+
+/// Binds `addr`, explaining the usual failures, and refuses a non-loopback address unless allowed.
+pub async fn bind(addr: SocketAddr, allow_remote: bool) -> anyhow::Result<tokio::net::TcpListener> {
+    if !addr.ip().is_loopback() && !allow_remote {
+        bail!(
+            "refusing to listen on {addr}: the dashboard has no login, so anyone who can reach that address could read the lake. \
+             Use a loopback address such as 127.0.0.1:{}, or pass --allow-remote if that is what you want",
+            addr.port()
+        );
+    }
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => anyhow::anyhow!(
+            "port {} on {} is already in use: stop the program using it or choose another with --addr {}:PORT",
+            addr.port(),
+            addr.ip(),
+            addr.ip()
+        ),
+        std::io::ErrorKind::PermissionDenied => {
+            anyhow::anyhow!("not allowed to listen on port {} ({addr}): choose a port above 1023 with --addr", addr.port())
+        }
+        std::io::ErrorKind::AddrNotAvailable => anyhow::anyhow!("{} is not an address of this machine", addr.ip()),
+        _ => anyhow::anyhow!("cannot listen on {addr}: {e}"),
+    })
+}
+
+/// Serves until Ctrl-C.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    if !crate::assets::has_bundle() {
+        tracing::warn!(
+            "this binary has no dashboard bundle embedded: pages render but do not hydrate (build with ./dev build)"
+        );
+    }
+    println!("dashboard: http://{addr}/  (Ctrl-C stops)");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the server stopped with an error")
+}
+
+/// Runs inside AWS Lambda: Function URL requests go through the same router.
+pub async fn run_lambda(state: AppState) -> Result<(), lambda_http::Error> {
+    lambda_http::run(app(state)).await
+}

@@ -1,0 +1,86 @@
+//! Shared by the server tests: a small generated lake and the numbers expected of it.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{Request, Response};
+use chrono::NaiveDate;
+use http_body_util::BodyExt;
+use lake::item::{AttrValue, Item};
+use lake::sample::{SampleSpec, generate};
+use server::AppState;
+use tower::ServiceExt;
+
+/// The sample the tests use: 40 days ending 2026-01-31.
+pub fn items() -> Vec<Item> {
+    generate(&SampleSpec {
+        seed: 9,
+        items: 1_500,
+        days: 40,
+        end: NaiveDate::from_ymd_opt(2026, 1, 31).expect("valid"),
+    })
+}
+
+/// Writes the sample into a lake under `dir` and opens the server state over it.
+pub async fn state(dir: &Path) -> AppState {
+    let lake = dir.join("lake");
+    server::demo::write_lake(&lake, items()).expect("lake written");
+    server::serve::open_state(&lake, "gsi_export")
+        .await
+        .expect("lake opens")
+}
+
+fn text<'a>(item: &'a Item, attr: &str) -> Option<&'a str> {
+    match item.get(attr) {
+        Some(AttrValue::S(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// The stat-card numbers computed from the items, for days `from..=to` (`YYYY-MM-DD`) or all.
+pub fn expected_stats(items: &[Item], range: Option<(&str, &str)>) -> serde_json::Value {
+    let chosen: Vec<&Item> = items
+        .iter()
+        .filter(|i| {
+            let day = &text(i, "InitiationTimestamp").expect("timestamp")[..10];
+            range.is_none_or(|(f, t)| day >= f && day <= t)
+        })
+        .collect();
+    let distinct = |attr: &str| {
+        chosen
+            .iter()
+            .filter_map(|i| text(i, attr))
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
+    serde_json::json!({
+        "totalRows": chosen.len(),
+        "uniqueContacts": distinct("ContactId"),
+        "channels": distinct("Channel"),
+        "agents": distinct("Agent"),
+    })
+}
+
+/// Sends a request through the router in-process.
+pub async fn send(state: AppState, req: Request<Body>) -> Response<Body> {
+    server::app(state)
+        .oneshot(req)
+        .await
+        .expect("router answers")
+}
+
+/// Reads a whole body as text.
+pub async fn body_text(res: Response<Body>) -> String {
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    String::from_utf8(bytes.to_vec()).expect("utf-8 body")
+}
+
+/// A GET request.
+pub fn get(uri: &str) -> Request<Body> {
+    Request::get(uri)
+        .body(Body::empty())
+        .expect("valid request")
+}
