@@ -69,6 +69,12 @@ cmd_test() {
   build_wasm
   log "clippy"
   cargo clippy --workspace --exclude frontend --all-targets --locked -- -D warnings
+  if rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
+    cargo clippy -p frontend --target wasm32-unknown-unknown --no-default-features --features csr --locked -- -D warnings
+  else
+    log "clippy for wasm32 skipped: Debian's toolchain has no clippy (rustup's wasm32 target is not installed)"
+  fi
   log "cargo tests"
   cargo test --workspace --exclude frontend --locked
   log "browser tests (Playwright, Debian Chromium)"

@@ -63,9 +63,9 @@ fn draw_daily(svg: &mut String, days: &[DayCount], width: u32, height: u32) -> R
         .bold_line_style(GRID.stroke_width(1))
         .axis_style(INK.stroke_width(1))
         .label_style(ink)
-        .x_labels(days.len().min(10))
+        .x_labels(days.len())
         .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if (*i as usize) % label_every == 0 => days
+            SegmentValue::CenterOf(i) if (*i as usize).is_multiple_of(label_every) => days
                 .get(*i as usize)
                 .map(|d| d.day.get(5..).unwrap_or(&d.day).to_string())
                 .unwrap_or_default(),

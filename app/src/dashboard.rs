@@ -135,7 +135,7 @@ fn StatCardRow(stats: StatCards) -> impl IntoView {
 fn ThemeSwitcher() -> impl IntoView {
     // Starts as the server rendered it; the saved theme is read once hydrated.
     let theme = RwSignal::new(THEMES[0].0.to_string());
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     Effect::new(move |_| {
         if let Some(saved) = crate::theme::load() {
             theme.set(saved);
@@ -143,7 +143,7 @@ fn ThemeSwitcher() -> impl IntoView {
     });
     let choose = move |ev| {
         let id = event_target_value(&ev);
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         crate::theme::apply(&id);
         theme.set(id);
     };

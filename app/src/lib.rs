@@ -5,6 +5,7 @@ pub mod api;
 pub mod charts;
 pub mod dashboard;
 pub mod model;
+#[cfg(feature = "ssr")]
 pub mod shell;
 pub mod theme;
 

@@ -7,7 +7,6 @@ use crate::dashboard::App;
 use crate::theme;
 
 /// The page shell: the theme boot script runs first, then styles, then the app and hydration.
-#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>

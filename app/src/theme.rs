@@ -21,7 +21,7 @@ pub fn boot_script() -> String {
 }
 
 /// The saved theme, if any and valid (browser only).
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub fn load() -> Option<String> {
     use gloo_storage::Storage;
     let saved: String = gloo_storage::LocalStorage::get(STORAGE_KEY).ok()?;
@@ -29,7 +29,7 @@ pub fn load() -> Option<String> {
 }
 
 /// Applies a theme to the page and saves it (browser only).
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub fn apply(id: &str) {
     use gloo_storage::Storage;
     if let Some(root) = web_sys::window()
