@@ -78,11 +78,11 @@ cmd_test() {
   log "cargo tests"
   cargo test --workspace --exclude frontend --locked
   log "browser tests (Playwright, Debian Chromium)"
-  local port data
+  local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  data=$(mktemp -d)
-  trap 'rm -rf "$data"' EXIT
-  (cd tests && DYNAMO_LAKE_BIN="$CARGO_TARGET_DIR/debug/dynamo-lake" E2E_PORT="$port" E2E_DATA="$data" \
+  E2E_DATA=$(mktemp -d)
+  trap 'rm -rf "$E2E_DATA"' EXIT
+  (cd tests && DYNAMO_LAKE_BIN="$CARGO_TARGET_DIR/debug/dynamo-lake" E2E_PORT="$port" E2E_DATA="$E2E_DATA" \
     node_modules/.bin/playwright test)
   log "all checks passed in $(elapsed)"
 }
