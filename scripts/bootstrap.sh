@@ -37,8 +37,8 @@ done
 wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
   say "cargo install wasm-bindgen-cli $wbg (a few minutes, once)"
-  # Not --locked: its lock file pins a yanked crate.
-  cargo install -q wasm-bindgen-cli --version "$wbg"
+  # Not --locked: its lock file pins a yanked crate. --force: a registered install whose binary is gone is skipped otherwise.
+  cargo install -q --force wasm-bindgen-cli --version "$wbg"
 fi
 
 if [ ! -f tests/node_modules/.package-lock.json ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
