@@ -48,13 +48,15 @@ fn draw_daily(svg: &mut String, days: &[DayCount], width: u32, height: u32) -> R
     let n = days.len() as u32;
     let max = days.iter().map(|d| d.rows).max().unwrap_or(1).max(1);
     let top = max + max / 10 + 1;
+    // Discrete ranges include their end: 0..n-1 gives exactly n slots (one day needs a wider range).
+    let last_index = if n > 1 { n - 1 } else { 1 };
     let label_every = (n / 8).max(1) as usize;
     let ink = ("sans-serif", 12).into_font().color(&INK);
     let mut chart = ChartBuilder::on(&root)
         .margin(8)
         .x_label_area_size(28)
         .y_label_area_size(48)
-        .build_cartesian_2d((0..n).into_segmented(), 0..top)
+        .build_cartesian_2d((0..last_index).into_segmented(), 0..top)
         .map_err(|e| err(&e))?;
     chart
         .configure_mesh()
