@@ -44,8 +44,8 @@ cmd_build() {
 
 cmd_demo() {
   cmd_build
-  log "starting the demo"
-  exec "$CARGO_TARGET_DIR/debug/dynamo-lake" demo "$@"
+  log "starting the demo: sample data → local DynamoDB (dynalite) → export → lake → dashboard"
+  scripts/with-dynalite.sh "$CARGO_TARGET_DIR/debug/dynamo-lake" demo "$@"
 }
 
 cmd_release() {

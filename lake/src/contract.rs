@@ -139,6 +139,30 @@ impl ContractBuilder {
         }
     }
 
+    /// Starts from an existing contract (the lake's): its types win, new attributes are added.
+    pub fn from_contract(contract: &Contract) -> Self {
+        let mut b = ContractBuilder::default();
+        for c in contract.columns.iter().filter(|c| !c.derived) {
+            b.seen.insert(c.name.clone(), Some(c.ty));
+        }
+        b
+    }
+
+    /// Adds what another builder saw, after what this one saw (first type still wins).
+    pub fn merge(&mut self, other: ContractBuilder) {
+        for (name, ty) in other.seen {
+            let slot = self.seen.entry(name.clone()).or_insert(None);
+            match (*slot, ty) {
+                (None, t) => *slot = t,
+                (Some(have), Some(t)) if have != t => *self.conflicts.entry(name).or_default() += 1,
+                _ => {}
+            }
+        }
+        for (name, n) in other.conflicts {
+            *self.conflicts.entry(name).or_default() += n;
+        }
+    }
+
     /// Attributes with values of more than one type, and how many values disagreed with the first.
     pub fn conflicts(&self) -> &BTreeMap<String, u64> {
         &self.conflicts

@@ -31,6 +31,9 @@ pub enum LakeError {
     /// The lake folder holds no data or no manifest.
     #[error("no lake at {0}: expected {1}")]
     NoLake(String, String),
+    /// An AWS call failed; the message says which input and why.
+    #[error("{0}")]
+    Aws(String),
     /// The query engine failed.
     #[error("query engine: {0}")]
     Engine(#[from] datafusion::error::DataFusionError),

@@ -3,10 +3,13 @@
 
 pub mod contract;
 pub mod dates;
+pub mod dynamo;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod item;
 pub mod layout;
+pub mod range;
 pub mod sample;
 pub mod writer;
 

@@ -28,6 +28,31 @@ use crate::{LakeError, Result};
 /// The data file name inside a partition folder when overwriting.
 pub const DATA_FILE: &str = "data.parquet";
 
+/// How a write treats partitions that already hold data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteMode {
+    /// Each partition written is replaced by `data.parquet`: running the same export twice gives
+    /// the same files.
+    #[default]
+    Overwrite,
+    /// Each write adds `data-<run id>.parquet` beside what is there.
+    Append,
+}
+
+impl std::str::FromStr for WriteMode {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "overwrite" => Ok(WriteMode::Overwrite),
+            "append" => Ok(WriteMode::Append),
+            other => Err(format!(
+                "unknown mode {other:?}: expected overwrite or append"
+            )),
+        }
+    }
+}
+
 /// What the writer needs to know about the items.
 #[derive(Debug, Clone)]
 pub struct WriteOptions {
@@ -37,6 +62,10 @@ pub struct WriteOptions {
     pub date_format: DateFormat,
     /// Items buffered across all partitions before the largest buffer is flushed to a row group.
     pub buffer_items: usize,
+    /// Overwrite or append.
+    pub mode: WriteMode,
+    /// Names this write's files in append mode (`data-<run_id>.parquet`).
+    pub run_id: String,
 }
 
 impl WriteOptions {
@@ -46,6 +75,8 @@ impl WriteOptions {
             sort_key: sort_key.into(),
             date_format,
             buffer_items: 65_536,
+            mode: WriteMode::Overwrite,
+            run_id: Utc::now().format("%Y%m%dT%H%M%S%3fZ").to_string(),
         }
     }
 }
@@ -114,6 +145,30 @@ pub struct WriteSummary {
     pub rejected_file: Option<PathBuf>,
     /// Values that did not match the contract's type, per attribute (written as NULL).
     pub type_conflicts: BTreeMap<String, u64>,
+    /// Data files written, relative to the lake root.
+    pub files: Vec<String>,
+}
+
+/// In overwrite mode the new `data.parquet` replaces the partition: other data files there go.
+fn remove_other_data_files(kept: &Path, kept_relative: &str) -> Result<Vec<String>> {
+    let Some(dir) = kept.parent() else {
+        return Ok(Vec::new());
+    };
+    let prefix = kept_relative.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+    let mut removed = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| LakeError::io(dir, e))? {
+        let path = entry.map_err(|e| LakeError::io(dir, e))?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        if path != kept && name.ends_with(".parquet") && !name.starts_with('.') {
+            fs::remove_file(&path).map_err(|e| LakeError::io(&path, e))?;
+            removed.push(format!("{prefix}/{name}"));
+        }
+    }
+    Ok(removed)
 }
 
 struct PartitionFile {
@@ -207,7 +262,11 @@ impl LakeWriter {
         let relative_dir = partition_path(day);
         let dir = self.root.join(&relative_dir);
         fs::create_dir_all(&dir).map_err(|e| LakeError::io(&dir, e))?;
-        let temp = dir.join(format!(".{DATA_FILE}.{}.tmp", std::process::id()));
+        let name = match self.options.mode {
+            WriteMode::Overwrite => DATA_FILE.to_string(),
+            WriteMode::Append => format!("data-{}.parquet", self.options.run_id),
+        };
+        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let file = File::create(&temp).map_err(|e| LakeError::io(&temp, e))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
@@ -215,8 +274,8 @@ impl LakeWriter {
         let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(props))?;
         Ok(PartitionFile {
             temp,
-            final_path: dir.join(DATA_FILE),
-            relative: format!("{relative_dir}/{DATA_FILE}"),
+            final_path: dir.join(&name),
+            relative: format!("{relative_dir}/{name}"),
             writer,
             buffer: Vec::new(),
             rows: 0,
@@ -265,12 +324,16 @@ impl LakeWriter {
             self.flush(day)?;
         }
         let mut files = Vec::new();
+        let mut replaced = Vec::new();
         for (_, p) in std::mem::take(&mut self.partitions) {
             p.writer.close()?;
             fs::rename(&p.temp, &p.final_path).map_err(|e| LakeError::io(&p.final_path, e))?;
             let bytes = fs::metadata(&p.final_path)
                 .map_err(|e| LakeError::io(&p.final_path, e))?
                 .len();
+            if self.options.mode == WriteMode::Overwrite {
+                replaced.extend(remove_other_data_files(&p.final_path, &p.relative)?);
+            }
             files.push(ManifestFile {
                 path: p.relative,
                 rows: p.rows,
@@ -278,17 +341,21 @@ impl LakeWriter {
             });
         }
         self.summary.partitions = files.len() as u64;
-        self.write_manifest(files)?;
+        self.summary.files = files.iter().map(|f| f.path.clone()).collect();
+        self.write_manifest(files, &replaced)?;
         Ok(self.summary)
     }
 
-    fn write_manifest(&self, written: Vec<ManifestFile>) -> Result<()> {
+    fn write_manifest(&self, written: Vec<ManifestFile>, removed: &[String]) -> Result<()> {
+        // Earlier files stay listed: the contract only ever gains columns, and Parquet is read by
+        // column name, so older files read with NULLs for the newer columns.
         let mut files: BTreeMap<String, ManifestFile> = match Manifest::read(&self.root) {
-            Ok(old) if old.contract == self.contract => {
-                old.files.into_iter().map(|f| (f.path.clone(), f)).collect()
-            }
-            _ => BTreeMap::new(),
+            Ok(old) => old.files.into_iter().map(|f| (f.path.clone(), f)).collect(),
+            Err(_) => BTreeMap::new(),
         };
+        for r in removed {
+            files.remove(r);
+        }
         for f in written {
             files.insert(f.path.clone(), f);
         }

@@ -24,6 +24,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Write deterministic sample contact-center items as DynamoDB JSON, one item a line.
     Sample(SampleArgs),
+    /// Export a DynamoDB table (GSI query or scan) into day-partitioned Parquet.
+    Export(crate::export_cmd::ExportArgs),
 }
 
 /// Where and how to serve.
@@ -95,6 +97,11 @@ pub struct DemoArgs {
     /// Prepare the data and the lake, then stop instead of serving.
     #[arg(long)]
     pub no_serve: bool,
+    /// A local DynamoDB (dynalite, DynamoDB Local) to go through: the sample is loaded into a table
+    /// there and exported from it, as `export` would. `./dev demo` starts dynalite and passes this.
+    /// Without it the sample is written into the lake directly. Only loopback addresses are accepted.
+    #[arg(long, env = "DYNAMO_LAKE_DEMO_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
     /// Listening options.
     #[command(flatten)]
     pub listen: ListenArgs,

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod cli;
 pub mod demo;
 pub mod error;
+pub mod export_cmd;
 pub mod router;
 pub mod serve;
 

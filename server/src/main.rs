@@ -45,6 +45,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = serve::open_state(&args.lake, &args.listen.table).await?;
             serve::serve(state, listener).await
         }
+        Command::Export(args) => server::export_cmd::run(args).await,
         Command::Sample(args) => {
             let items = lake::sample::generate(&demo::spec(&args.spec));
             demo::write_items(&args.out, &items)
@@ -55,7 +56,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 Some(serve::bind(args.listen.addr, args.listen.allow_remote).await?)
             };
-            let lake = demo::prepare(&args.dir, args.lake.clone(), &demo::spec(&args.spec))?;
+            let spec = demo::spec(&args.spec);
+            let lake = match &args.endpoint_url {
+                Some(url) => {
+                    let cfg = lake::dynamo::DynamoConfig {
+                        endpoint_url: Some(url.clone()),
+                        region: None,
+                    };
+                    if !cfg.is_local() {
+                        anyhow::bail!(
+                            "--endpoint-url {url}: the demo only uses a local DynamoDB (a loopback address)"
+                        );
+                    }
+                    demo::prepare_via_dynamodb(&args.dir, args.lake.clone(), &spec, &cfg).await?
+                }
+                None => demo::prepare(&args.dir, args.lake.clone(), &spec)?,
+            };
             match listener {
                 Some(listener) => {
                     serve::serve(

@@ -1,0 +1,240 @@
+//! `dynamo-lake export`: arguments, progress on a terminal, and the summary (text or `--json`).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use lake::dates::DateFormat;
+use lake::dynamo::DynamoConfig;
+use lake::export::{Counters, ExportReport, ExportSpec, ReadPlan};
+use lake::range::{RangeMode, TimeRange, parse_bound};
+use lake::writer::WriteMode;
+
+/// Where DynamoDB is.
+#[derive(Debug, Clone, Args)]
+pub struct DynamoArgs {
+    /// DynamoDB endpoint, e.g. http://127.0.0.1:8000 for a local DynamoDB (which always gets fake
+    /// credentials). Without it: AWS, with the usual credential chain (environment, profile, SSO, role).
+    #[arg(long, env = "DYNAMO_LAKE_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS region (default: from the environment or profile).
+    #[arg(long, env = "AWS_REGION")]
+    pub region: Option<String>,
+}
+
+impl DynamoArgs {
+    /// The pipeline's view of these flags.
+    pub fn config(&self) -> DynamoConfig {
+        DynamoConfig {
+            endpoint_url: self.endpoint_url.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
+/// Arguments of `export`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Dates: --date-format iso reads 2026-01-31T08:15:00Z (offset and fraction optional; no offset = UTC) or 2026-01-31; \
+epoch reads Unix seconds or milliseconds (Number or numeric String); human reads dd.mm.yyyy, dd.mm.yyyy hh:mm[:ss], \
+yyyy-mm-dd hh:mm[:ss] and yyyy/mm/dd [hh:mm[:ss]], all UTC.
+
+Range: [--from, --to) in UTC: --from is included, --to is not. A date alone means its midnight UTC. \
+previous-day is yesterday (UTC), previous-week the 7 days before today, last-hours the last --lookback-hours.
+
+Output: LAKE/year=YYYY/month=MM/day=DD/data.parquet (overwrite: replaced, the same input gives the same file) or \
+data-<run>.parquet (append), then LAKE/_dynamo_lake/manifest.json, written last.")]
+pub struct ExportArgs {
+    /// The table.
+    #[arg(long)]
+    pub table: String,
+    /// Global secondary index to query; without it the whole table is scanned.
+    #[arg(long, requires_all = ["pk_attr", "pk_value"])]
+    pub index: Option<String>,
+    /// The index's partition-key attribute.
+    #[arg(long, requires = "index")]
+    pub pk_attr: Option<String>,
+    /// The partition-key value to export.
+    #[arg(long, requires = "index")]
+    pub pk_value: Option<String>,
+    /// The attribute holding the date that picks the day partition (the index's sort key).
+    #[arg(long)]
+    pub sk_attr: String,
+    /// How the date attribute is stored: iso, epoch or human (see below).
+    #[arg(long, default_value = "iso")]
+    pub date_format: DateFormat,
+    /// A scheduled range: previous-day, previous-week or last-hours.
+    #[arg(long, conflicts_with_all = ["from", "to"], required_unless_present = "from")]
+    pub range: Option<String>,
+    /// Hours to look back with --range last-hours.
+    #[arg(long)]
+    pub lookback_hours: Option<u32>,
+    /// Start of the range (UTC, included): YYYY-MM-DD or an ISO 8601 time.
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// End of the range (UTC, excluded): YYYY-MM-DD or an ISO 8601 time.
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Add a YYYY-MM-DD column of this name, derived from the date (e.g. report_date).
+    #[arg(long)]
+    pub extra_date_column: Option<String>,
+    /// overwrite (replace each partition written; idempotent) or append (add timestamped files).
+    #[arg(long, default_value = "overwrite")]
+    pub mode: WriteMode,
+    /// The lake: a local folder (or file:///path).
+    #[arg(long, value_name = "PATH")]
+    pub lake: String,
+    /// Parallel scan segments (scans only).
+    #[arg(long, default_value_t = 1, conflicts_with = "index")]
+    pub parallel: u32,
+    /// Read and report what would be written; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the summary as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
+    /// Where DynamoDB is.
+    #[command(flatten)]
+    pub dynamo: DynamoArgs,
+}
+
+/// Resolves a `--lake` value to a local folder.
+pub fn local_lake(lake: &str) -> anyhow::Result<PathBuf> {
+    if lake.starts_with("s3://") {
+        bail!(
+            "--lake {lake}: S3 lakes are not supported by this version yet; export to a local folder"
+        );
+    }
+    let path = lake.strip_prefix("file://").unwrap_or(lake);
+    if path.is_empty() {
+        bail!("--lake is empty: give a folder");
+    }
+    Ok(PathBuf::from(path))
+}
+
+impl ExportArgs {
+    /// The time range the flags ask for, at `now`.
+    pub fn time_range(&self, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<TimeRange> {
+        if let (Some(from), Some(to)) = (&self.from, &self.to) {
+            return Ok(TimeRange::new(
+                parse_bound("--from", from)?,
+                parse_bound("--to", to)?,
+            )?);
+        }
+        let mode = self
+            .range
+            .as_deref()
+            .context("give --range or --from/--to")?;
+        Ok(RangeMode::parse(mode, self.lookback_hours)?.resolve(now))
+    }
+
+    /// The pipeline's export spec.
+    pub fn spec(&self, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<ExportSpec> {
+        let plan = match (&self.index, &self.pk_attr, &self.pk_value) {
+            (Some(index), Some(pk_attr), Some(pk_value)) => ReadPlan::Query {
+                index: index.clone(),
+                pk_attr: pk_attr.clone(),
+                pk_value: pk_value.clone(),
+            },
+            _ => ReadPlan::Scan {
+                segments: self.parallel.max(1),
+            },
+        };
+        Ok(ExportSpec {
+            table: self.table.clone(),
+            plan,
+            sk_attr: self.sk_attr.clone(),
+            date_format: self.date_format,
+            range: self.time_range(now)?,
+            extra_date_column: self.extra_date_column.clone(),
+            mode: self.mode,
+            dry_run: self.dry_run,
+        })
+    }
+}
+
+/// Runs `export`.
+pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
+    let lake = local_lake(&args.lake)?;
+    let spec = args.spec(chrono::Utc::now())?;
+    let cfg = args.dynamo.config();
+    let client = lake::dynamo::client(&cfg).await;
+    let counters = Arc::new(Counters::default());
+    let ticker = std::io::stderr()
+        .is_terminal()
+        .then(|| tokio::spawn(progress(counters.clone())));
+    eprintln!(
+        "exporting {} {} into {}",
+        args.table,
+        spec.range,
+        lake.display()
+    );
+    let result = lake::export::export(&client, &cfg, &spec, &lake, counters).await;
+    if let Some(t) = ticker {
+        t.abort();
+        eprint!("\r\x1b[K");
+    }
+    let report = result?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_summary(&report, &lake);
+    }
+    Ok(())
+}
+
+async fn progress(counters: Arc<Counters>) {
+    let started = std::time::Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (read, kept, written) = (
+            counters.read.load(Ordering::Relaxed),
+            counters.kept.load(Ordering::Relaxed),
+            counters.written.load(Ordering::Relaxed),
+        );
+        let rate = read as f64 / started.elapsed().as_secs_f64().max(0.001);
+        eprint!("\r\x1b[K  read {read} items ({kept} in range, {rate:.0}/s) · written {written}");
+    }
+}
+
+fn print_summary(r: &ExportReport, lake: &std::path::Path) {
+    let verb = if r.dry_run { "would write" } else { "wrote" };
+    println!(
+        "{verb} {} items in {} day partitions ({} read, {} outside the range, {} rejected) in {:.1}s",
+        r.items_written,
+        r.partitions.len(),
+        r.items_read,
+        r.items_outside_range,
+        r.items_rejected,
+        r.seconds
+    );
+    if r.dry_run {
+        for (day, n) in &r.partitions {
+            println!(
+                "  {day}: {n} items → {}",
+                lake.join(lake::layout::partition_path(
+                    day.parse().unwrap_or_default()
+                ))
+                .display()
+            );
+        }
+    }
+    for (attr, n) in &r.type_conflicts {
+        println!(
+            "  warning: {n} values of {attr:?} did not match its column type and were written as NULL"
+        );
+    }
+    if let Some(f) = &r.rejected_file {
+        println!(
+            "  rejected items (no readable date) saved in {}",
+            f.display()
+        );
+    }
+    for note in &r.notes {
+        println!("  note: {note}");
+    }
+}
