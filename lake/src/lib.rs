@@ -11,6 +11,7 @@ pub mod item;
 pub mod layout;
 pub mod range;
 pub mod sample;
+pub mod snapshot;
 pub mod writer;
 
 pub use error::{LakeError, Result};

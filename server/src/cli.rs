@@ -26,6 +26,8 @@ pub enum Command {
     Sample(SampleArgs),
     /// Export a DynamoDB table (GSI query or scan) into day-partitioned Parquet.
     Export(crate::export_cmd::ExportArgs),
+    /// Snapshot one month of a table (Scan + filter on a YYYY-MM-DD attribute) as gzip JSON lines.
+    Snapshot(crate::snapshot_cmd::SnapshotArgs),
 }
 
 /// Where and how to serve.

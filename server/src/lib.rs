@@ -9,5 +9,6 @@ pub mod error;
 pub mod export_cmd;
 pub mod router;
 pub mod serve;
+pub mod snapshot_cmd;
 
 pub use router::{AppState, app};

@@ -46,6 +46,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve::serve(state, listener).await
         }
         Command::Export(args) => server::export_cmd::run(args).await,
+        Command::Snapshot(args) => server::snapshot_cmd::run(args).await,
         Command::Sample(args) => {
             let items = lake::sample::generate(&demo::spec(&args.spec));
             demo::write_items(&args.out, &items)
