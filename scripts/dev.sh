@@ -58,6 +58,35 @@ cmd_release() {
 
 cmd_check_wasm_deps() { scripts/check-wasm-deps.sh; }
 
+# Benchmarks (release build): convert throughput and peak memory at 100k and 1M items, and
+# export from dynalite at 100k items. Prints one line per measurement.
+cmd_bench() {
+  cmd_bootstrap
+  log "building dynamo-lake (release)"
+  cargo build -p server --release --locked
+  local bin="$CARGO_TARGET_DIR/release/dynamo-lake" dir
+  dir=$(mktemp -d)
+  trap 'rm -rf "$dir"' EXIT
+  local summarize='import json,sys; r=json.load(sys.stdin); print(f"{r[\"items_read\"]} items in {r[\"seconds\"]:.2f} s = {r[\"items_per_second\"]:.0f} items/s, peak RSS {r[\"peak_rss_bytes\"]/2**20:.0f} MiB, {len(r[\"files\"])} files")'
+  for n in ${BENCH_CONVERT_ITEMS:-100000 1000000}; do
+    "$bin" native-fixture --out "$dir/native-$n" --items "$n" --days 90 --end 2026-06-30 --seed 1 > /dev/null
+    printf 'convert %8d items (%s gzip): ' "$n" "$(du -sh "$dir/native-$n" | cut -f1)"
+    "$bin" convert --source "$dir/native-$n" --lake "$dir/lake-$n" --sk-attr InitiationTimestamp \
+      --extra-date-column report_date --json | python3 -c "$summarize"
+  done
+  local n=${BENCH_EXPORT_ITEMS:-100000}
+  scripts/with-dynalite.sh bash -c "
+    '$bin' demo --dir '$dir/demo' --items $n --days 90 --end 2026-06-30 --no-serve > /dev/null
+    printf 'export  %8d items (dynalite, GSI query): ' $n
+    '$bin' export --table dynamo-lake-demo --index RecordType-InitiationTimestamp-index --pk-attr RecordType \
+      --pk-value CTR --sk-attr InitiationTimestamp --from 2000-01-01 --to 2100-01-01 --lake '$dir/export-lake' \
+      --endpoint-url \$DYNAMO_LAKE_DEMO_ENDPOINT_URL --json 2>/dev/null | python3 -c '$summarize'
+    printf 'export  %8d items (dynalite, scan, 2 segments): ' $n
+    '$bin' export --table dynamo-lake-demo --sk-attr InitiationTimestamp --parallel 2 --from 2000-01-01 --to 2100-01-01 \
+      --lake '$dir/scan-lake' --endpoint-url \$DYNAMO_LAKE_DEMO_ENDPOINT_URL --json 2>/dev/null | python3 -c '$summarize'
+  "
+}
+
 cmd_test() {
   SECONDS=0
   cmd_bootstrap
@@ -94,5 +123,6 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   release) shift; cmd_release "$@" ;;
   check-wasm-deps) shift; cmd_check_wasm_deps "$@" ;;
-  *) sed -n '2,9p' dev | sed 's/^# \{0,1\}//'; exit 2 ;;
+  bench) shift; cmd_bench "$@" ;;
+  *) sed -n '2,10p' dev | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

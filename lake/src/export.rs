@@ -126,9 +126,7 @@ pub async fn export(
     let staging = if spec.dry_run {
         None
     } else {
-        let dir = lake.join(META_DIR).join("staging").join(&run_id);
-        fs::create_dir_all(&dir).map_err(|e| LakeError::io(&dir, e))?;
-        Some(StagingDir(dir))
+        Some(StagingDir(create_staging(lake, &run_id)?))
     };
     let mut notes = Vec::new();
 
@@ -189,6 +187,31 @@ pub async fn export(
         }
     };
 
+    let mut report = commit(
+        lake,
+        &run_id,
+        staging.as_ref().map(|s| s.0.as_path()),
+        segments,
+        spec,
+        &counters,
+    )?;
+    report.notes.extend(notes);
+    drop(staging);
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// The write phase, shared with `convert`: merges what the segments saw into the contract (on top
+/// of the lake's), saves rejected items, replays the spools into the lake and writes the manifest.
+/// With no staging folder (a dry run) it only reports.
+pub(crate) fn commit(
+    lake: &Path,
+    run_id: &str,
+    staging: Option<&Path>,
+    segments: Vec<SegmentResult>,
+    spec: &ExportSpec,
+    counters: &Counters,
+) -> Result<ExportReport> {
     let mut report = ExportReport {
         table: spec.table.clone(),
         range: spec.range,
@@ -202,7 +225,7 @@ pub async fn export(
         rejected_file: None,
         dry_run: spec.dry_run,
         seconds: 0.0,
-        notes,
+        notes: Vec::new(),
     };
     let existing = Manifest::read(lake).ok();
     let mut contract = existing
@@ -227,10 +250,10 @@ pub async fn export(
     let contract = contract.finish(spec.extra_date_column.as_deref())?;
 
     if staging.is_some() {
-        report.rejected_file = save_rejected(lake, &run_id, &spools)?;
+        report.rejected_file = save_rejected(lake, run_id, &spools)?;
         let mut options = WriteOptions::new(spec.sk_attr.clone(), spec.date_format);
         options.mode = spec.mode;
-        options.run_id = run_id.clone();
+        options.run_id = run_id.to_string();
         let mut writer = LakeWriter::create(lake, contract, options)?;
         for (spool, _) in &spools {
             let Some(spool) = spool else { continue };
@@ -247,13 +270,29 @@ pub async fn export(
             *report.type_conflicts.entry(name).or_default() += n;
         }
     }
-    drop(staging);
-    report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
 
+/// Creates this run's staging folder under the lake's metadata folder, first removing folders
+/// that runs which no longer exist (killed ones) left behind. Run ids end in the process id.
+pub(crate) fn create_staging(lake: &Path, run_id: &str) -> Result<PathBuf> {
+    let root = lake.join(META_DIR).join("staging");
+    if let Ok(entries) = fs::read_dir(&root) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let pid = name.rsplit('-').next().and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|p| !crate::writer::process_alive(p)) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let dir = root.join(run_id);
+    fs::create_dir_all(&dir).map_err(|e| LakeError::io(&dir, e))?;
+    Ok(dir)
+}
+
 /// Removes the staging folder when the export ends, however it ends.
-struct StagingDir(PathBuf);
+pub(crate) struct StagingDir(pub(crate) PathBuf);
 
 impl Drop for StagingDir {
     fn drop(&mut self) {
@@ -396,7 +435,7 @@ async fn sk_bounds(
     }
 }
 
-struct SegmentReader {
+pub(crate) struct SegmentReader {
     segment: u32,
     spool_path: Option<PathBuf>,
     spool: Option<BufWriter<File>>,
@@ -412,8 +451,8 @@ struct SegmentReader {
 }
 
 /// What one segment read.
-struct SegmentResult {
-    segment: u32,
+pub(crate) struct SegmentResult {
+    pub(crate) segment: u32,
     spool: Option<PathBuf>,
     rejected_spool: Option<PathBuf>,
     contract: ContractBuilder,
@@ -424,7 +463,7 @@ struct SegmentResult {
 }
 
 impl SegmentReader {
-    fn new(
+    pub(crate) fn new(
         segment: u32,
         staging: Option<&Path>,
         spec: &ExportSpec,
@@ -460,7 +499,14 @@ impl SegmentReader {
 
     fn page(&mut self, items: &[HashMap<String, AttributeValue>]) -> Result<()> {
         for raw in items {
-            let item = item_from_sdk(raw)?;
+            self.item(item_from_sdk(raw)?)?;
+        }
+        Ok(())
+    }
+
+    /// Takes one item: rejected without a readable date, skipped outside the range, spooled otherwise.
+    pub(crate) fn item(&mut self, item: crate::item::Item) -> Result<()> {
+        {
             self.counts.0 += 1;
             self.counters.read.fetch_add(1, Ordering::Relaxed);
             let at = match item.get(&self.sk_attr) {
@@ -491,7 +537,7 @@ impl SegmentReader {
         Ok(())
     }
 
-    fn finish(self) -> Result<SegmentResult> {
+    pub(crate) fn finish(self) -> Result<SegmentResult> {
         for (w, p) in [
             (self.spool, &self.spool_path),
             (self.rejected, &self.rejected_path),

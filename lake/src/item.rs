@@ -112,7 +112,7 @@ pub fn item_to_line(item: &Item) -> String {
     serde_json::to_string(item).unwrap_or_default()
 }
 
-mod base64_bytes {
+pub(crate) mod base64_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -9,6 +9,7 @@ pub mod error;
 pub mod export;
 pub mod item;
 pub mod layout;
+pub mod native;
 pub mod range;
 pub mod sample;
 pub mod snapshot;

@@ -149,6 +149,32 @@ pub struct WriteSummary {
     pub files: Vec<String>,
 }
 
+/// Whether a process with this id is running (Linux; elsewhere every process counts as running,
+/// so nothing is cleaned up by mistake).
+pub(crate) fn process_alive(pid: u32) -> bool {
+    if !Path::new("/proc/self").exists() {
+        return true;
+    }
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Removes `.<name>.<pid>.tmp` files a killed writer left in a partition folder.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+            continue;
+        };
+        let pid = rest.rsplit('.').next().and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|p| p != std::process::id() && !process_alive(p)) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// In overwrite mode the new `data.parquet` replaces the partition: other data files there go.
 fn remove_other_data_files(kept: &Path, kept_relative: &str) -> Result<Vec<String>> {
     let Some(dir) = kept.parent() else {
@@ -262,6 +288,7 @@ impl LakeWriter {
         let relative_dir = partition_path(day);
         let dir = self.root.join(&relative_dir);
         fs::create_dir_all(&dir).map_err(|e| LakeError::io(&dir, e))?;
+        remove_stale_temp_files(&dir);
         let name = match self.options.mode {
             WriteMode::Overwrite => DATA_FILE.to_string(),
             WriteMode::Append => format!("data-{}.parquet", self.options.run_id),

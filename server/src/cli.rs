@@ -26,6 +26,11 @@ pub enum Command {
     Sample(SampleArgs),
     /// Export a DynamoDB table (GSI query or scan) into day-partitioned Parquet.
     Export(crate::export_cmd::ExportArgs),
+    /// Convert an AWS native Export-to-S3 folder into the lake (verified against its manifests).
+    Convert(crate::convert_cmd::ConvertArgs),
+    /// Write a generated AWS native export (DYNAMODB_JSON) of sample items, for benchmarks.
+    #[command(hide = true)]
+    NativeFixture(NativeFixtureArgs),
     /// Snapshot one month of a table (Scan + filter on a YYYY-MM-DD attribute) as gzip JSON lines.
     Snapshot(crate::snapshot_cmd::SnapshotArgs),
 }
@@ -79,6 +84,20 @@ pub struct SampleArgs {
     /// Output file; `-` for standard output.
     #[arg(long, default_value = "-")]
     pub out: PathBuf,
+    /// What to generate.
+    #[command(flatten)]
+    pub spec: SampleSpecArgs,
+}
+
+/// Arguments of `native-fixture`.
+#[derive(Debug, Args)]
+pub struct NativeFixtureArgs {
+    /// Folder to write `AWSDynamoDB/<id>/` into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Items per data file.
+    #[arg(long, default_value_t = 100_000)]
+    pub items_per_file: usize,
     /// What to generate.
     #[command(flatten)]
     pub spec: SampleSpecArgs,

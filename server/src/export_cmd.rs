@@ -180,7 +180,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     }
     let report = result?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        print_json(&report)?;
     } else {
         print_summary(&report, &lake);
     }
@@ -201,7 +201,26 @@ async fn progress(counters: Arc<Counters>) {
     }
 }
 
-fn print_summary(r: &ExportReport, lake: &std::path::Path) {
+/// The process's peak resident memory (VmHWM) in bytes, where /proc tells it.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Prints a report as JSON, with the rate and the peak memory of this process.
+pub fn print_json(report: &ExportReport) -> anyhow::Result<()> {
+    let mut value = serde_json::to_value(report)?;
+    value["items_per_second"] =
+        serde_json::json!((report.items_read as f64 / report.seconds.max(1e-9)).round());
+    value["peak_rss_bytes"] = serde_json::json!(peak_rss_bytes());
+    println!("{}", serde_json::to_string_pretty(&value)?);
+    Ok(())
+}
+
+/// Prints an export report for people.
+pub fn print_summary(r: &ExportReport, lake: &std::path::Path) {
     let verb = if r.dry_run { "would write" } else { "wrote" };
     println!(
         "{verb} {} items in {} day partitions ({} read, {} outside the range, {} rejected) in {:.1}s",

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod cli;
+pub mod convert_cmd;
 pub mod demo;
 pub mod error;
 pub mod export_cmd;

@@ -46,6 +46,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve::serve(state, listener).await
         }
         Command::Export(args) => server::export_cmd::run(args).await,
+        Command::NativeFixture(args) => {
+            let spec = demo::spec(&args.spec);
+            // Generated in chunks of one data file, so the fixture needs no more memory than that.
+            let all = (0..spec.items)
+                .step_by(args.items_per_file.max(1))
+                .flat_map(|start| {
+                    let n = args.items_per_file.min(spec.items - start);
+                    let chunk = lake::sample::SampleSpec {
+                        seed: spec.seed.wrapping_add(start as u64),
+                        items: n,
+                        ..spec.clone()
+                    };
+                    lake::sample::generate(&chunk)
+                });
+            let dir = lake::native::write_native_export(
+                &args.out,
+                "01700000000000-bench000",
+                "bench",
+                all,
+                args.items_per_file,
+            )?;
+            println!("{}", dir.display());
+            Ok(())
+        }
+        Command::Convert(args) => server::convert_cmd::run(args).await,
         Command::Snapshot(args) => server::snapshot_cmd::run(args).await,
         Command::Sample(args) => {
             let items = lake::sample::generate(&demo::spec(&args.spec));

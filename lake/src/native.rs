@@ -1,0 +1,461 @@
+//! AWS native Export-to-S3 folders (`AWSDynamoDB/<export-id>/`): verified against their manifests
+//! and converted into the lake without reading the table.
+//!
+//! Every data file's item count and MD5 are checked while it is read; the lake is written only
+//! after every file has passed, so a damaged export writes nothing.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{DateTime, Utc};
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
+
+use crate::dates::DateFormat;
+use crate::export::{
+    Counters, ExportReport, ExportSpec, ReadPlan, SegmentReader, SegmentResult, StagingDir, commit,
+    create_staging,
+};
+use crate::item::{Item, base64_bytes, item_to_line, parse_item_line};
+use crate::range::TimeRange;
+use crate::writer::WriteMode;
+use crate::{LakeError, Result};
+
+/// `manifest-summary.json` (the fields dynamo-lake reads).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestSummary {
+    /// Format version.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// The export's ARN.
+    #[serde(default)]
+    pub export_arn: Option<String>,
+    /// The table's ARN.
+    #[serde(default)]
+    pub table_arn: Option<String>,
+    /// Items in the whole export.
+    #[serde(default)]
+    pub item_count: Option<u64>,
+    /// `DYNAMODB_JSON` or `ION`.
+    #[serde(default)]
+    pub output_format: Option<String>,
+    /// `FULL_EXPORT` or `INCREMENTAL_EXPORT`.
+    #[serde(default)]
+    pub export_type: Option<String>,
+    /// Key of `manifest-files.json`.
+    #[serde(default)]
+    pub manifest_files_s3_key: Option<String>,
+}
+
+/// One line of `manifest-files.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestFileEntry {
+    /// Items in the data file.
+    pub item_count: u64,
+    /// Base64 MD5 of the (gzip) data file.
+    pub md5_checksum: String,
+    /// The S3 ETag.
+    #[serde(default)]
+    pub etag: Option<String>,
+    /// The data file's S3 key.
+    pub data_file_s3_key: String,
+}
+
+/// A native export on local disk.
+#[derive(Debug, Clone)]
+pub struct NativeExport {
+    /// The export folder (`…/AWSDynamoDB/<export-id>`).
+    pub dir: PathBuf,
+    /// Its summary.
+    pub summary: ManifestSummary,
+    /// Its data files, in manifest order.
+    pub files: Vec<ManifestFileEntry>,
+}
+
+impl NativeExport {
+    /// Opens an export: `source` is its folder, or a folder holding `AWSDynamoDB/<one export-id>/`.
+    pub fn open(source: &Path) -> Result<NativeExport> {
+        let dir = locate(source)?;
+        let summary_path = dir.join("manifest-summary.json");
+        let summary: ManifestSummary = serde_json::from_slice(
+            &fs::read(&summary_path).map_err(|e| LakeError::io(&summary_path, e))?,
+        )
+        .map_err(|e| {
+            LakeError::InvalidInput(format!(
+                "{}: not an export summary: {e}",
+                summary_path.display()
+            ))
+        })?;
+        if let Some(ty) = &summary.export_type
+            && ty != "FULL_EXPORT"
+        {
+            return Err(LakeError::InvalidInput(format!(
+                "{}: exportType {ty}: only full exports can be converted; incremental exports (changes with Keys/NewImage/OldImage) are refused rather than half-applied",
+                summary_path.display()
+            )));
+        }
+        if let Some(fmt) = &summary.output_format
+            && fmt != "DYNAMODB_JSON"
+        {
+            return Err(LakeError::InvalidInput(format!(
+                "{}: outputFormat {fmt}: only DYNAMODB_JSON exports can be converted",
+                summary_path.display()
+            )));
+        }
+        let files_path = dir.join("manifest-files.json");
+        let text = fs::read_to_string(&files_path).map_err(|e| LakeError::io(&files_path, e))?;
+        let files = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(n, l)| {
+                serde_json::from_str(l).map_err(|e| {
+                    LakeError::InvalidInput(format!(
+                        "{} line {}: not a file entry: {e}",
+                        files_path.display(),
+                        n + 1
+                    ))
+                })
+            })
+            .collect::<Result<Vec<ManifestFileEntry>>>()?;
+        let listed: u64 = files.iter().map(|f| f.item_count).sum();
+        if let Some(total) = summary.item_count
+            && total != listed
+        {
+            return Err(LakeError::InvalidInput(format!(
+                "{}: itemCount {total} does not match the {listed} items listed in manifest-files.json",
+                summary_path.display()
+            )));
+        }
+        Ok(NativeExport {
+            dir,
+            summary,
+            files,
+        })
+    }
+
+    /// The local path of a data file named by its S3 key.
+    pub fn data_path(&self, entry: &ManifestFileEntry) -> Result<PathBuf> {
+        let key = &entry.data_file_s3_key;
+        let relative = key
+            .find("/data/")
+            .map(|i| &key[i + 1..])
+            .or_else(|| key.strip_prefix("data/").map(|_| key.as_str()))
+            .ok_or_else(|| {
+                LakeError::InvalidInput(format!(
+                    "manifest-files.json: data file key {key:?} is not under data/"
+                ))
+            })?;
+        if relative.split('/').any(|p| p == "..") {
+            return Err(LakeError::InvalidInput(format!(
+                "manifest-files.json: data file key {key:?} leaves the export"
+            )));
+        }
+        Ok(self.dir.join(relative))
+    }
+
+    /// The table's name, from its ARN.
+    pub fn table_name(&self) -> String {
+        self.summary
+            .table_arn
+            .as_deref()
+            .and_then(|a| a.rsplit('/').next())
+            .unwrap_or("native-export")
+            .to_string()
+    }
+}
+
+fn locate(source: &Path) -> Result<PathBuf> {
+    if source.join("manifest-summary.json").exists() {
+        return Ok(source.to_path_buf());
+    }
+    let root = source.join("AWSDynamoDB");
+    let entries = fs::read_dir(&root).map_err(|_| {
+        LakeError::InvalidInput(format!(
+            "{}: no manifest-summary.json and no AWSDynamoDB/ folder: point --source at the export folder (AWSDynamoDB/<export-id>)",
+            source.display()
+        ))
+    })?;
+    let exports: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("manifest-summary.json").exists())
+        .collect();
+    match exports.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(LakeError::InvalidInput(format!(
+            "{}: no export with a manifest-summary.json",
+            root.display()
+        ))),
+        many => Err(LakeError::InvalidInput(format!(
+            "{} holds {} exports: choose one with --source {}/<export-id>",
+            root.display(),
+            many.len(),
+            root.display()
+        ))),
+    }
+}
+
+/// What to convert.
+#[derive(Debug, Clone)]
+pub struct ConvertSpec {
+    /// The export (folder, or a folder holding `AWSDynamoDB/`).
+    pub source: PathBuf,
+    /// The attribute holding the date that picks the partition.
+    pub sk_attr: String,
+    /// How it stores dates.
+    pub date_format: DateFormat,
+    /// Optional derived `YYYY-MM-DD` column.
+    pub extra_date_column: Option<String>,
+    /// Overwrite or append.
+    pub mode: WriteMode,
+    /// Verify and report; write nothing.
+    pub dry_run: bool,
+    /// Files read at once (default: the machine's cores).
+    pub threads: usize,
+}
+
+/// Hashes the compressed bytes as they are read.
+struct Md5Reader<R> {
+    inner: R,
+    hasher: Md5,
+}
+
+impl<R: Read> Read for Md5Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Verifies and converts a native export into the local lake at `lake`.
+pub fn convert(spec: &ConvertSpec, lake: &Path, counters: Arc<Counters>) -> Result<ExportReport> {
+    let started = std::time::Instant::now();
+    let export = NativeExport::open(&spec.source)?;
+    let run_id = format!(
+        "{}-{}",
+        Utc::now().format("%Y%m%dT%H%M%S%3fZ"),
+        std::process::id()
+    );
+    let export_spec = ExportSpec {
+        table: export.table_name(),
+        plan: ReadPlan::Scan { segments: 1 },
+        sk_attr: spec.sk_attr.clone(),
+        date_format: spec.date_format,
+        range: TimeRange {
+            start: DateTime::<Utc>::MIN_UTC,
+            end: DateTime::<Utc>::MAX_UTC,
+        },
+        extra_date_column: spec.extra_date_column.clone(),
+        mode: spec.mode,
+        dry_run: spec.dry_run,
+    };
+    // Staging lives in the lake's metadata folder (same file system: renames are atomic); it is
+    // created only for a real run and removed however the run ends.
+    let staging = if spec.dry_run {
+        None
+    } else {
+        Some(StagingDir(create_staging(lake, &run_id)?))
+    };
+    let staging_path = staging.as_ref().map(|s| s.0.clone());
+
+    let next = AtomicUsize::new(0);
+    let threads = spec.threads.max(1).min(export.files.len().max(1));
+    let results: Vec<Result<Vec<SegmentResult>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(entry) = export.files.get(i) else {
+                            break;
+                        };
+                        let reader = SegmentReader::new(
+                            i as u32,
+                            staging_path.as_deref(),
+                            &export_spec,
+                            counters.clone(),
+                        )?;
+                        done.push(read_data_file(&export, entry, reader)?);
+                    }
+                    Ok(done)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join().unwrap_or_else(|_| {
+                    Err(LakeError::InvalidInput("a reader thread panicked".into()))
+                })
+            })
+            .collect()
+    });
+    let mut segments = Vec::new();
+    let mut failures = Vec::new();
+    for r in results {
+        match r {
+            Ok(done) => segments.extend(done),
+            Err(e) => failures.push(e),
+        }
+    }
+    if let Some(first) = failures.into_iter().next() {
+        return Err(first);
+    }
+    segments.sort_by_key(|s| s.segment);
+    let mut report = commit(
+        lake,
+        &run_id,
+        staging_path.as_deref(),
+        segments,
+        &export_spec,
+        &counters,
+    )?;
+    drop(staging);
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn read_data_file(
+    export: &NativeExport,
+    entry: &ManifestFileEntry,
+    mut reader: SegmentReader,
+) -> Result<SegmentResult> {
+    let path = export.data_path(entry)?;
+    let name = path
+        .strip_prefix(&export.dir)
+        .unwrap_or(&path)
+        .display()
+        .to_string();
+    let file = File::open(&path).map_err(|e| LakeError::io(&path, e))?;
+    let mut hashing = Md5Reader {
+        inner: std::io::BufReader::with_capacity(1 << 16, file),
+        hasher: Md5::new(),
+    };
+    let mut items = 0u64;
+    {
+        let decoder = BufReader::with_capacity(1 << 16, GzDecoder::new(&mut hashing));
+        for (n, line) in decoder.lines().enumerate() {
+            let line = line.map_err(|e| {
+                LakeError::InvalidInput(format!("{name}: cannot be decompressed: {e}"))
+            })?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let item = parse_item_line(&line)
+                .map_err(|e| LakeError::InvalidInput(format!("{name} line {}: {e}", n + 1)))?;
+            items += 1;
+            reader.item(item)?;
+        }
+    }
+    // Hash whatever the decoder left unread (trailing bytes) so the MD5 covers the whole file.
+    std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| LakeError::io(&path, e))?;
+    let md5 = base64_bytes::encode(&hashing.hasher.finalize());
+    if md5 != entry.md5_checksum {
+        return Err(LakeError::InvalidInput(format!(
+            "{name}: its MD5 is {md5} but manifest-files.json says {}: the file is damaged or not the one exported; nothing was written",
+            entry.md5_checksum
+        )));
+    }
+    if items != entry.item_count {
+        return Err(LakeError::InvalidInput(format!(
+            "{name}: holds {items} items but manifest-files.json says {}; nothing was written",
+            entry.item_count
+        )));
+    }
+    reader.finish()
+}
+
+/// Writes items as AWS writes a full native export (DYNAMODB_JSON): `dir/AWSDynamoDB/<id>/` with
+/// gzip data files of `{"Item": …}` lines, `manifest-files.json` and `manifest-summary.json`.
+/// For tests and benchmarks.
+pub fn write_native_export(
+    dir: &Path,
+    export_id: &str,
+    table: &str,
+    items: impl IntoIterator<Item = Item>,
+    items_per_file: usize,
+) -> Result<PathBuf> {
+    let root = dir.join("AWSDynamoDB").join(export_id);
+    let data = root.join("data");
+    fs::create_dir_all(&data).map_err(|e| LakeError::io(&data, e))?;
+    let mut entries = Vec::new();
+    let mut current: Option<(PathBuf, GzEncoder<File>, u64)> = None;
+    let mut total = 0u64;
+    let close =
+        |c: (PathBuf, GzEncoder<File>, u64), entries: &mut Vec<ManifestFileEntry>| -> Result<()> {
+            let (path, enc, n) = c;
+            enc.finish().map_err(|e| LakeError::io(&path, e))?;
+            let bytes = fs::read(&path).map_err(|e| LakeError::io(&path, e))?;
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            entries.push(ManifestFileEntry {
+                item_count: n,
+                md5_checksum: base64_bytes::encode(&Md5::digest(&bytes)),
+                etag: None,
+                data_file_s3_key: format!("exports/AWSDynamoDB/{export_id}/data/{name}"),
+            });
+            Ok(())
+        };
+    for item in items {
+        let full = current
+            .as_ref()
+            .is_some_and(|c| c.2 as usize >= items_per_file.max(1));
+        if full && let Some(c) = current.take() {
+            close(c, &mut entries)?;
+        }
+        if current.is_none() {
+            let path = data.join(format!("{:04}-{export_id}.json.gz", entries.len()));
+            let file = File::create(&path).map_err(|e| LakeError::io(&path, e))?;
+            current = Some((path, GzEncoder::new(file, Compression::fast()), 0));
+        }
+        if let Some((path, enc, n)) = current.as_mut() {
+            writeln!(enc, "{{\"Item\":{}}}", item_to_line(&item))
+                .map_err(|e| LakeError::io(&*path, e))?;
+            *n += 1;
+        }
+        total += 1;
+    }
+    if let Some(c) = current.take() {
+        close(c, &mut entries)?;
+    }
+    let files_text: String = entries
+        .iter()
+        .map(|e| format!("{}\n", serde_json::to_string(e).unwrap_or_default()))
+        .collect();
+    fs::write(root.join("manifest-files.json"), files_text).map_err(|e| LakeError::io(&root, e))?;
+    let summary = ManifestSummary {
+        version: Some("2020-06-30".into()),
+        export_arn: Some(format!(
+            "arn:aws:dynamodb:us-east-1:123456789012:table/{table}/export/{export_id}"
+        )),
+        table_arn: Some(format!(
+            "arn:aws:dynamodb:us-east-1:123456789012:table/{table}"
+        )),
+        item_count: Some(total),
+        output_format: Some("DYNAMODB_JSON".into()),
+        export_type: Some("FULL_EXPORT".into()),
+        manifest_files_s3_key: Some(format!(
+            "exports/AWSDynamoDB/{export_id}/manifest-files.json"
+        )),
+    };
+    fs::write(
+        root.join("manifest-summary.json"),
+        serde_json::to_vec(&summary)?,
+    )
+    .map_err(|e| LakeError::io(&root, e))?;
+    Ok(root)
+}

@@ -1,0 +1,162 @@
+//! An export killed mid-run (SIGKILL, no chance to clean up) leaves no data file that the
+//! manifest does not list, and running it again gives a complete, correct lake.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dynamo-lake");
+
+fn data_files(lake: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![lake.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().to_string();
+            if p.is_dir() {
+                stack.push(p);
+            } else if name.ends_with(".parquet") && !name.starts_with('.') {
+                out.insert(p.strip_prefix(lake).expect("inside").display().to_string());
+            }
+        }
+    }
+    out
+}
+
+fn has_partition_temp_file(lake: &Path) -> bool {
+    let mut stack = vec![lake.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if e.path().is_dir() && name != "_dynamo_lake" {
+                stack.push(e.path());
+            } else if name.starts_with('.') && name.ends_with(".tmp") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn manifest_files(lake: &Path) -> BTreeSet<String> {
+    match lake::writer::Manifest::read(lake) {
+        Ok(m) => m.files.into_iter().map(|f| f.path).collect(),
+        Err(_) => BTreeSet::new(),
+    }
+}
+
+fn convert(source: &Path, lake: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.args([
+        "convert",
+        "--sk-attr",
+        "InitiationTimestamp",
+        "--threads",
+        "1",
+        "--source",
+    ])
+    .arg(source)
+    .arg("--lake")
+    .arg(lake)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    c
+}
+
+#[test]
+fn a_killed_convert_leaves_nothing_unlisted_and_a_rerun_completes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(BIN)
+        .args([
+            "native-fixture",
+            "--items",
+            "60000",
+            "--items-per-file",
+            "5000",
+            "--days",
+            "30",
+            "--end",
+            "2026-06-30",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("fixture");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lake = dir.path().join("lake");
+    let staging = lake.join("_dynamo_lake/staging");
+
+    // Kill at several points of the run: while reading, and later while writing.
+    for delay_ms in [0u64, 400, 1_500] {
+        let mut child = convert(dir.path(), &lake).spawn().expect("convert starts");
+        let started = Instant::now();
+        while !staging.exists() && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let finished = child.try_wait().expect("status").is_some();
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+        let visible = data_files(&lake);
+        let listed = manifest_files(&lake);
+        let unlisted: Vec<_> = visible.difference(&listed).collect();
+        assert!(
+            unlisted.is_empty(),
+            "after a kill at {delay_ms} ms (finished: {finished}): files without a manifest entry: {unlisted:?}"
+        );
+    }
+
+    // And once while Parquet files are being written: as soon as a partition's temp file appears.
+    let mut child = convert(dir.path(), &lake).spawn().expect("convert starts");
+    let started = Instant::now();
+    let mut writing = false;
+    while !writing && started.elapsed() < Duration::from_secs(60) {
+        writing = has_partition_temp_file(&lake);
+        if !writing {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    assert!(writing, "never saw the write phase");
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    let unlisted: Vec<_> = data_files(&lake)
+        .difference(&manifest_files(&lake))
+        .cloned()
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "after a kill while writing: files without a manifest entry: {unlisted:?}"
+    );
+
+    let status = convert(dir.path(), &lake).status().expect("rerun");
+    assert!(status.success());
+    let visible = data_files(&lake);
+    assert_eq!(visible, manifest_files(&lake));
+    assert!(!staging.exists(), "stale staging left behind");
+    assert!(
+        !has_partition_temp_file(&lake),
+        "stale temp files left behind"
+    );
+
+    // Complete and correct: the lake's rows per day equal the fixture's.
+    let manifest = lake::writer::Manifest::read(&lake).expect("manifest");
+    let mut per_day: BTreeMap<String, u64> = BTreeMap::new();
+    for f in &manifest.files {
+        let day = f.path.split('/').take(3).collect::<Vec<_>>().join("/");
+        *per_day.entry(day).or_default() += f.rows;
+    }
+    assert_eq!(per_day.values().sum::<u64>(), 60_000);
+    assert_eq!(per_day.len(), 30);
+}
