@@ -96,9 +96,8 @@ pub fn write_lake(lake: &Path, items: Vec<Item>) -> anyhow::Result<WriteSummary>
         .with_context(|| format!("cannot write the lake at {}", lake.display()))
 }
 
-/// Prepares the demo's files and returns the lake's path.
-pub fn prepare(dir: &Path, lake: Option<PathBuf>, spec: &SampleSpec) -> anyhow::Result<PathBuf> {
-    let lake = lake.unwrap_or_else(|| dir.join("lake"));
+/// Generates the sample and saves it as `DIR/sample.jsonl` (the browser tests read it there).
+fn write_sample(dir: &Path, spec: &SampleSpec) -> anyhow::Result<Vec<Item>> {
     let items = generate(spec);
     let sample = dir.join("sample.jsonl");
     write_items(&sample, &items)?;
@@ -109,6 +108,13 @@ pub fn prepare(dir: &Path, lake: Option<PathBuf>, spec: &SampleSpec) -> anyhow::
         spec.end,
         sample.display()
     );
+    Ok(items)
+}
+
+/// Prepares the demo's files and returns the lake's path.
+pub fn prepare(dir: &Path, lake: Option<PathBuf>, spec: &SampleSpec) -> anyhow::Result<PathBuf> {
+    let lake = lake.unwrap_or_else(|| dir.join("lake"));
+    let items = write_sample(dir, spec)?;
     let summary = write_lake(&lake, items)?;
     println!(
         "lake: {} items in {} day partitions → {}",
@@ -140,16 +146,7 @@ pub async fn prepare_via_dynamodb(
 
     let lake = lake.unwrap_or_else(|| dir.join("lake"));
     prepare_lake_folder(&lake)?;
-    let items = generate(spec);
-    let sample = dir.join("sample.jsonl");
-    write_items(&sample, &items)?;
-    println!(
-        "sample data: {} items over {} days ending {} → {}",
-        items.len(),
-        spec.days,
-        spec.end,
-        sample.display()
-    );
+    let items = write_sample(dir, spec)?;
 
     let client = lake::dynamo::client(cfg).await;
     let table = TableSpec {
