@@ -123,10 +123,13 @@ pub async fn export(
         Utc::now().format("%Y%m%dT%H%M%S%3fZ"),
         std::process::id()
     );
-    let staging = if spec.dry_run {
-        None
-    } else {
-        Some(StagingDir(create_staging(lake, &run_id)?))
+    // Created once the table and keys check out, so a mistake leaves nothing behind.
+    let mut staging: Option<StagingDir> = None;
+    let open_staging = |staging: &mut Option<StagingDir>| -> Result<Option<PathBuf>> {
+        if !spec.dry_run && staging.is_none() {
+            *staging = Some(StagingDir(create_staging(lake, &run_id)?));
+        }
+        Ok(staging.as_ref().map(|s| s.0.clone()))
     };
     let mut notes = Vec::new();
 
@@ -152,25 +155,17 @@ pub async fn export(
                 .unwrap_or_else(|| "S".into());
             let bounds =
                 sk_bounds(client, cfg, spec, index, pk_attr, &pk, &sk_type, &mut notes).await?;
-            let reader = SegmentReader::new(
-                0,
-                staging.as_ref().map(|s| s.0.as_path()),
-                spec,
-                counters.clone(),
-            )?;
+            let dir = open_staging(&mut staging)?;
+            let reader = SegmentReader::new(0, dir.as_deref(), spec, counters.clone())?;
             vec![query_segment(client, cfg, spec, index, pk_attr, pk, bounds, reader).await?]
         }
         ReadPlan::Scan { segments } => {
             key_schema(client, cfg, &spec.table, None).await?;
+            let dir = open_staging(&mut staging)?;
             let total = (*segments).max(1);
             let mut tasks = tokio::task::JoinSet::new();
             for seg in 0..total {
-                let reader = SegmentReader::new(
-                    seg,
-                    staging.as_ref().map(|s| s.0.as_path()),
-                    spec,
-                    counters.clone(),
-                )?;
+                let reader = SegmentReader::new(seg, dir.as_deref(), spec, counters.clone())?;
                 let (client, cfg, table) = (client.clone(), cfg.clone(), spec.table.clone());
                 tasks.spawn(async move {
                     scan_segment(&client, &cfg, &table, seg, total, reader).await

@@ -391,6 +391,10 @@ async fn clear_errors_for_wrong_inputs() {
             .contains("cannot reach DynamoDB at http://127.0.0.1:9"),
         "{err}"
     );
+    assert!(
+        !dir.path().join("_dynamo_lake").exists(),
+        "a failed export left files in the lake"
+    );
 }
 
 /// ≥ 10 000 items with sparse attributes, sets, maps, NULLs, unicode and quotes: every value read
