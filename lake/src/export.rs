@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::contract::ContractBuilder;
 use crate::dates::DateFormat;
 use crate::dynamo::{DynamoConfig, KeySchema, from_sdk, item_from_sdk, key_schema, sdk_error};
-use crate::item::{AttrValue, item_to_line, parse_item_line};
+use crate::item::{AttrValue, item_to_line, parse_item_line, rejected_line};
 use crate::layout::META_DIR;
 use crate::range::TimeRange;
 use crate::writer::{LakeWriter, Manifest, WriteMode, WriteOptions};
@@ -441,7 +441,9 @@ pub(crate) struct SegmentReader {
     range: TimeRange,
     contract: ContractBuilder,
     days: BTreeMap<NaiveDate, u64>,
-    counts: (u64, u64, u64),
+    read: u64,
+    outside: u64,
+    rejected_count: u64,
     counters: Arc<Counters>,
 }
 
@@ -487,7 +489,9 @@ impl SegmentReader {
             range: spec.range,
             contract: ContractBuilder::default(),
             days: BTreeMap::new(),
-            counts: (0, 0, 0),
+            read: 0,
+            outside: 0,
+            rejected_count: 0,
             counters,
         })
     }
@@ -501,31 +505,27 @@ impl SegmentReader {
 
     /// Takes one item: rejected without a readable date, skipped outside the range, spooled otherwise.
     pub(crate) fn item(&mut self, item: crate::item::Item) -> Result<()> {
-        {
-            self.counts.0 += 1;
-            self.counters.read.fetch_add(1, Ordering::Relaxed);
-            let at = match item.get(&self.sk_attr) {
-                None => Err(format!("no attribute {:?}", self.sk_attr)),
-                Some(v) => self.format.parse_value(v).map_err(|e| e.to_string()),
-            };
-            match at {
-                Err(reason) => {
-                    self.counts.2 += 1;
-                    if let (Some(w), Some(p)) =
-                        (self.rejected.as_mut(), self.rejected_path.as_ref())
-                    {
-                        let line = serde_json::json!({ "reason": reason, "item": serde_json::from_str::<serde_json::Value>(&item_to_line(&item))? });
-                        writeln!(w, "{line}").map_err(|e| LakeError::io(p, e))?;
-                    }
+        self.read += 1;
+        self.counters.read.fetch_add(1, Ordering::Relaxed);
+        let at = match item.get(&self.sk_attr) {
+            None => Err(format!("no attribute {:?}", self.sk_attr)),
+            Some(v) => self.format.parse_value(v).map_err(|e| e.to_string()),
+        };
+        match at {
+            Err(reason) => {
+                self.rejected_count += 1;
+                if let (Some(w), Some(p)) = (self.rejected.as_mut(), self.rejected_path.as_ref()) {
+                    writeln!(w, "{}", rejected_line(&reason, &item))
+                        .map_err(|e| LakeError::io(p, e))?;
                 }
-                Ok(at) if !self.range.contains(at) => self.counts.1 += 1,
-                Ok(at) => {
-                    self.contract.observe(&item);
-                    *self.days.entry(at.date_naive()).or_default() += 1;
-                    self.counters.kept.fetch_add(1, Ordering::Relaxed);
-                    if let (Some(w), Some(p)) = (self.spool.as_mut(), self.spool_path.as_ref()) {
-                        writeln!(w, "{}", item_to_line(&item)).map_err(|e| LakeError::io(p, e))?;
-                    }
+            }
+            Ok(at) if !self.range.contains(at) => self.outside += 1,
+            Ok(at) => {
+                self.contract.observe(&item);
+                *self.days.entry(at.date_naive()).or_default() += 1;
+                self.counters.kept.fetch_add(1, Ordering::Relaxed);
+                if let (Some(w), Some(p)) = (self.spool.as_mut(), self.spool_path.as_ref()) {
+                    writeln!(w, "{}", item_to_line(&item)).map_err(|e| LakeError::io(p, e))?;
                 }
             }
         }
@@ -547,9 +547,9 @@ impl SegmentReader {
             rejected_spool: self.rejected_path,
             contract: self.contract,
             days: self.days,
-            read: self.counts.0,
-            outside: self.counts.1,
-            rejected: self.counts.2,
+            read: self.read,
+            outside: self.outside,
+            rejected: self.rejected_count,
         })
     }
 }

@@ -106,6 +106,12 @@ pub fn parse_item_line(line: &str) -> Result<Item> {
     }
 }
 
+/// One line of a `rejected-*.jsonl` file: why the item was not placed, and the whole item (DynamoDB
+/// JSON), so nothing is lost.
+pub fn rejected_line(reason: &str, item: &Item) -> String {
+    serde_json::json!({ "reason": reason, "item": item }).to_string()
+}
+
 /// Encodes an item as one line of DynamoDB JSON.
 pub fn item_to_line(item: &Item) -> String {
     // Serializing a map of plain enums cannot fail.

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{ColumnType, Contract};
 use crate::dates::DateFormat;
-use crate::item::{AttrValue, Item, item_to_line};
+use crate::item::{AttrValue, Item, rejected_line};
 use crate::layout::{MANIFEST, META_DIR, partition_path};
 use crate::{LakeError, Result};
 
@@ -277,8 +277,7 @@ impl LakeWriter {
         if let (Some(file), Some(path)) =
             (self.rejected.as_mut(), self.summary.rejected_file.as_ref())
         {
-            let line = serde_json::json!({ "reason": why, "item": serde_json::from_str::<serde_json::Value>(&item_to_line(item))? });
-            writeln!(file, "{line}").map_err(|e| LakeError::io(path, e))?;
+            writeln!(file, "{}", rejected_line(why, item)).map_err(|e| LakeError::io(path, e))?;
         }
         self.summary.rejected += 1;
         Ok(())

@@ -164,3 +164,53 @@ async fn sql_sees_lower_case_names_like_athena() {
         .len();
     assert_eq!(rows, channels);
 }
+
+#[test]
+fn items_without_a_readable_date_are_kept_whole_in_the_rejected_file() {
+    let mut good = Item::new();
+    good.insert(
+        SORT_KEY_ATTR.into(),
+        AttrValue::S("2026-01-02T03:04:05Z".into()),
+    );
+    good.insert("Agent".into(), AttrValue::S("a".into()));
+    let mut no_date = Item::new();
+    no_date.insert("Agent".into(), AttrValue::S("O'Brien, \"Z\"".into()));
+    let mut bad_date = good.clone();
+    bad_date.insert(SORT_KEY_ATTR.into(), AttrValue::S("yesterday".into()));
+
+    let mut builder = ContractBuilder::default();
+    [&good, &no_date, &bad_date]
+        .iter()
+        .for_each(|i| builder.observe(i));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = WriteOptions::new(SORT_KEY_ATTR, DateFormat::Iso);
+    let mut writer =
+        LakeWriter::create(dir.path(), builder.finish(None).expect("contract"), options)
+            .expect("writer");
+    for i in [&good, &no_date, &bad_date] {
+        writer.write(i.clone()).expect("write");
+    }
+    let summary = writer.finish().expect("finish");
+    assert_eq!((summary.items, summary.rejected), (1, 2));
+    let text =
+        std::fs::read_to_string(summary.rejected_file.expect("rejected file")).expect("read");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[0]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("no sort key")
+    );
+    assert!(
+        lines[1]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("\"yesterday\"")
+    );
+    let back: Item = serde_json::from_value(lines[0]["item"].clone()).expect("item");
+    assert_eq!(back, no_date);
+}
