@@ -10,9 +10,11 @@ pub mod export;
 pub mod item;
 pub mod layout;
 pub mod native;
+pub mod query;
 pub mod range;
 pub mod sample;
 pub mod snapshot;
+pub mod store;
 pub mod writer;
 
 pub use error::{LakeError, Result};

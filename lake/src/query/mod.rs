@@ -1,0 +1,59 @@
+//! The query service's shared shapes, modelled on Athena's job model: a query is started and gets
+//! an id; it has a state; its result is read in typed pages with column names, or whole as CSV.
+//! Both engines (embedded DataFusion and Athena) produce exactly these.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a query is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum QueryState {
+    /// Accepted, not started.
+    Queued,
+    /// Running.
+    Running,
+    /// Finished; the result can be read.
+    Succeeded,
+    /// Failed; the message is short and safe to show (details go to the log).
+    Failed(String),
+    /// Cancelled.
+    Cancelled,
+}
+
+impl QueryState {
+    /// Whether the query has stopped (succeeded, failed or cancelled).
+    pub fn is_done(&self) -> bool {
+        !matches!(self, QueryState::Queued | QueryState::Running)
+    }
+}
+
+/// A result column: its name (as the engine reports it) and its SQL type, in Athena's names
+/// (`varchar`, `double`, `bigint`, `integer`, `boolean`, `date`, `timestamp`, `array`, `varbinary`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultColumn {
+    /// Column name.
+    pub name: String,
+    /// SQL type name, lower case.
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+/// One page of a result. Values are JSON: numbers for numeric types, booleans, strings for text
+/// and dates, arrays for arrays, `null` for SQL NULL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultPage {
+    /// The query's state when the page was read (rows are only present once it succeeded).
+    pub state: QueryState,
+    /// Columns, in order.
+    pub columns: Vec<ResultColumn>,
+    /// Rows of this page.
+    pub rows: Vec<Vec<serde_json::Value>>,
+    /// Token for the next page, if there is one.
+    pub next_token: Option<String>,
+    /// Bytes the engine scanned, when it knows.
+    pub bytes_scanned: Option<u64>,
+}
+
+/// Rows at most in one page (Athena's own cap on GetQueryResults).
+pub const MAX_PAGE_ROWS: usize = 1000;
