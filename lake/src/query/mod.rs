@@ -57,3 +57,14 @@ pub struct ResultPage {
 
 /// Rows at most in one page (Athena's own cap on GetQueryResults).
 pub const MAX_PAGE_ROWS: usize = 1000;
+
+/// A user value bound to a `?` placeholder of a report's SQL. It never becomes part of the SQL
+/// text: DataFusion binds it as a typed parameter, Athena receives it in `ExecutionParameters`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SqlParam {
+    /// A string value.
+    Str(String),
+    /// An integer value.
+    Int(i64),
+}

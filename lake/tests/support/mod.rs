@@ -97,3 +97,85 @@ pub async fn sample_table(
 }
 
 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A stand-in started by `tests/stand-in.py`: it stops when this process exits (its stdin closes).
+struct StandIn {
+    endpoint: String,
+    _child: Child,
+    _stdin: ChildStdin,
+}
+
+fn start_stand_in(args: &[&str]) -> StandIn {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/stand-in.py");
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs tests/stand-in.py");
+    let stdin = child.stdin.take().expect("stdin");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the stand-in prints its port");
+    let port = line
+        .trim()
+        .strip_prefix("port ")
+        .unwrap_or_else(|| panic!("{args:?} did not start (see its message above)"))
+        .to_string();
+    StandIn {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        _child: child,
+        _stdin: stdin,
+    }
+}
+
+struct S3sFs {
+    server: StandIn,
+    root: tempfile::TempDir,
+}
+
+static S3S: OnceLock<S3sFs> = OnceLock::new();
+
+fn s3s() -> &'static S3sFs {
+    S3S.get_or_init(|| {
+        let root = tempfile::tempdir().expect("temp dir");
+        let server = start_stand_in(&["s3s-fs", &root.path().to_string_lossy()]);
+        S3sFs { server, root }
+    })
+}
+
+/// A local S3 (s3s-fs, real SigV4 checks) with a fresh, empty bucket; returns its configuration
+/// and the bucket's name.
+pub fn s3_bucket(prefix: &str) -> (lake::store::S3Config, String) {
+    let s3 = s3s();
+    let bucket = format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    // s3s-fs keeps each bucket as a folder of its root.
+    std::fs::create_dir_all(s3.root.path().join(&bucket)).expect("bucket folder");
+    (
+        lake::store::S3Config {
+            endpoint_url: Some(s3.server.endpoint.clone()),
+            region: Some("us-east-1".into()),
+        },
+        bucket,
+    )
+}
+
+/// The folder where s3s-fs keeps `bucket`'s objects (to check what a test wrote).
+pub fn s3_bucket_dir(bucket: &str) -> PathBuf {
+    s3s().root.path().join(bucket)
+}
+
+static MOTO: OnceLock<StandIn> = OnceLock::new();
+
+/// A moto server's endpoint (started once per test binary).
+pub fn moto_endpoint() -> String {
+    MOTO.get_or_init(|| start_stand_in(&["moto"]))
+        .endpoint
+        .clone()
+}
