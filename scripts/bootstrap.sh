@@ -6,6 +6,7 @@
 #  - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock.
 #  - tests/node_modules: Playwright (driving Debian's Chromium, never a downloaded browser),
 #    binaryen's wasm-opt, dynalite (local DynamoDB).
+#  - s3s-fs (local S3 with signature checks) by cargo install; moto (Athena/S3 stand-in) from PyPI.
 # Optional for development, not installed here: cargo-leptos (`cargo leptos watch`), see README.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -39,6 +40,20 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; the
   say "cargo install wasm-bindgen-cli $wbg (a few minutes, once)"
   # Not --locked: its lock file pins a yanked crate. --force: a registered install whose binary is gone is skipped otherwise.
   cargo install -q --force wasm-bindgen-cli --version "$wbg"
+fi
+
+# S3 with real signature checks, for the S3 tests.
+if ! command -v s3s-fs >/dev/null && [ ! -x "$HOME/.cargo/bin/s3s-fs" ]; then
+  say "cargo install s3s-fs 0.14.1 (a local S3 for the tests; about 6 minutes, once)"
+  cargo install -q --force --locked s3s-fs --version 0.14.1 --features binary
+fi
+
+# moto (Athena and S3 stand-in): the machine's Python may have it; otherwise a venv in tests/.
+if ! python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null && \
+   ! { [ -x tests/.venv/bin/python3 ] && tests/.venv/bin/python3 -c 'import moto.server' 2>/dev/null; }; then
+  say "pip install moto[server] into tests/.venv"
+  python3 -m venv tests/.venv
+  tests/.venv/bin/pip install -q --disable-pip-version-check 'moto[server]==5.2.1'
 fi
 
 if [ ! -f tests/node_modules/.package-lock.json ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then

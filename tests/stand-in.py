@@ -34,12 +34,11 @@ def command(kind, port, rest):
         return [exe, "--host", "127.0.0.1", "--port", str(port),
                 "--access-key", LOCAL_KEY, "--secret-key", LOCAL_KEY, rest[0]]
     if kind == "moto":
+        # The project's own venv (made by ./dev bootstrap when the machine's Python lacks moto).
         here = os.path.dirname(os.path.abspath(__file__))
-        venv = os.path.join(here, ".venv", "bin", "moto_server")
-        exe = venv if os.path.exists(venv) else shutil.which("moto_server")
-        if not exe:
-            sys.exit("stand-in: moto_server is not installed: run ./dev bootstrap")
-        return [exe, "-H", "127.0.0.1", "-p", str(port)]
+        venv = os.path.join(here, ".venv", "bin", "python3")
+        python = venv if os.path.exists(venv) else sys.executable
+        return [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     sys.exit(f"stand-in: unknown stand-in {kind!r}: expected s3s-fs or moto")
 
 

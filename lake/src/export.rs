@@ -24,6 +24,7 @@ use crate::dynamo::{DynamoConfig, KeySchema, from_sdk, item_from_sdk, key_schema
 use crate::item::{AttrValue, item_to_line, parse_item_line, rejected_line};
 use crate::layout::META_DIR;
 use crate::range::TimeRange;
+use crate::store::Lake;
 use crate::writer::{LakeWriter, Manifest, WriteMode, WriteOptions};
 use crate::{LakeError, Result};
 
@@ -193,6 +194,34 @@ pub async fn export(
     report.notes.extend(notes);
     drop(staging);
     report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Runs an export into `lake` (local, or S3: written in the lake's work folder, then published).
+pub async fn export_into(
+    client: &Client,
+    cfg: &DynamoConfig,
+    spec: &ExportSpec,
+    lake: &Lake,
+    counters: Arc<Counters>,
+) -> Result<ExportReport> {
+    let report = export(client, cfg, spec, lake.work_dir(), counters).await?;
+    publish(report, lake, spec.mode).await
+}
+
+/// Makes a finished run visible at the lake's location (nothing to do for a dry run or a local
+/// lake) and names its files as the user knows them.
+pub(crate) async fn publish(
+    mut report: ExportReport,
+    lake: &Lake,
+    mode: crate::writer::WriteMode,
+) -> Result<ExportReport> {
+    if !report.dry_run {
+        lake.publish(&report.files, mode).await?;
+    }
+    report.rejected_file = report
+        .rejected_file
+        .map(|p| PathBuf::from(lake.display_path(&p)));
     Ok(report)
 }
 

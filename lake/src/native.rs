@@ -24,6 +24,7 @@ use crate::export::{
 };
 use crate::item::{Item, base64_bytes, item_to_line, parse_item_line};
 use crate::range::TimeRange;
+use crate::store::{Lake, Location, S3Config, S3Prefix};
 use crate::writer::WriteMode;
 use crate::{LakeError, Result};
 
@@ -78,6 +79,15 @@ pub struct NativeExport {
     pub summary: ManifestSummary,
     /// Its data files, in manifest order.
     pub files: Vec<ManifestFileEntry>,
+    /// For an export in S3: where its data files are fetched from, one at a time, as they are read.
+    remote: Option<RemoteFiles>,
+}
+
+/// The S3 folder of an export whose manifests were copied into `dir`.
+#[derive(Debug, Clone)]
+struct RemoteFiles {
+    prefix: S3Prefix,
+    runtime: tokio::runtime::Handle,
 }
 
 impl NativeExport {
@@ -139,7 +149,38 @@ impl NativeExport {
             dir,
             summary,
             files,
+            remote: None,
         })
+    }
+
+    /// Opens an export in S3 (`prefix` is its folder, or holds `AWSDynamoDB/<one export-id>/`):
+    /// its two manifests are copied into `work`; data files are fetched while they are read, one
+    /// per reader thread at a time, and deleted once read.
+    pub async fn open_s3(prefix: &S3Prefix, work: &Path) -> Result<NativeExport> {
+        let export = locate_s3(prefix).await?;
+        let dir = work.join("native-export");
+        for name in ["manifest-summary.json", "manifest-files.json"] {
+            if !export.download(name, &dir.join(name)).await? {
+                return Err(LakeError::InvalidInput(format!(
+                    "{}: missing; is this a DynamoDB export folder?",
+                    export.url(name)
+                )));
+            }
+        }
+        let mut opened = NativeExport::open(&dir)?;
+        opened.remote = Some(RemoteFiles {
+            prefix: export,
+            runtime: tokio::runtime::Handle::current(),
+        });
+        Ok(opened)
+    }
+
+    /// What to call the export in messages.
+    pub fn describe(&self) -> String {
+        match &self.remote {
+            Some(r) => r.prefix.url(""),
+            None => self.dir.display().to_string(),
+        }
     }
 
     /// The local path of a data file named by its S3 key.
@@ -170,6 +211,38 @@ impl NativeExport {
             .and_then(|a| a.rsplit('/').next())
             .unwrap_or("native-export")
             .to_string()
+    }
+}
+
+/// Finds the export folder under an S3 prefix, as [`locate`] does on disk.
+async fn locate_s3(prefix: &S3Prefix) -> Result<S3Prefix> {
+    let mut candidates: Vec<String> = Vec::new();
+    for key in prefix.list("").await? {
+        if let Some(dir) = key.strip_suffix("manifest-summary.json") {
+            let dir = dir.trim_end_matches('/');
+            if dir.is_empty() || dir.starts_with("AWSDynamoDB/") {
+                candidates.push(dir.to_string());
+            }
+        }
+    }
+    let url = prefix.url("");
+    match candidates.as_slice() {
+        [one] => Ok(S3Prefix {
+            prefix: if one.is_empty() {
+                prefix.prefix.clone()
+            } else {
+                prefix.key(one).to_string()
+            },
+            ..prefix.clone()
+        }),
+        [] => Err(LakeError::InvalidInput(format!(
+            "{url}: no manifest-summary.json here or under AWSDynamoDB/<export-id>/: point --source at the export folder"
+        ))),
+        many => Err(LakeError::InvalidInput(format!(
+            "{url} holds {} exports ({}): choose one with --source {url}/AWSDynamoDB/<export-id>",
+            many.len(),
+            many.join(", ")
+        ))),
     }
 }
 
@@ -239,8 +312,53 @@ impl<R: Read> Read for Md5Reader<R> {
 
 /// Verifies and converts a native export into the local lake at `lake`.
 pub fn convert(spec: &ConvertSpec, lake: &Path, counters: Arc<Counters>) -> Result<ExportReport> {
-    let started = std::time::Instant::now();
     let export = NativeExport::open(&spec.source)?;
+    convert_export(&export, spec, lake, counters)
+}
+
+/// Verifies and converts the export at `source` (a folder, or an S3 prefix whose data files are
+/// fetched one at a time while they are read) into `lake` (local, or S3 once published).
+/// `spec.source` is ignored.
+pub async fn convert_into(
+    spec: ConvertSpec,
+    source: &Location,
+    s3: &S3Config,
+    lake: &Lake,
+    counters: Arc<Counters>,
+) -> Result<ExportReport> {
+    let (export, manifests) = match source {
+        Location::Local(path) => (NativeExport::open(path)?, None),
+        Location::S3 { bucket, prefix } => {
+            let remote = S3Prefix::connect(s3, bucket, prefix).await?;
+            let work = tempfile::Builder::new()
+                .prefix("dynamo-lake-export-")
+                .tempdir()
+                .map_err(|e| LakeError::io(std::env::temp_dir(), e))?;
+            (
+                NativeExport::open_s3(&remote, work.path()).await?,
+                Some(work),
+            )
+        }
+    };
+    let work = lake.work_dir().to_path_buf();
+    let mode = spec.mode;
+    let report = tokio::task::spawn_blocking(move || {
+        let report = convert_export(&export, &spec, &work, counters);
+        drop(manifests);
+        report
+    })
+    .await
+    .map_err(|e| LakeError::InvalidInput(format!("the conversion stopped: {e}")))??;
+    crate::export::publish(report, lake, mode).await
+}
+
+fn convert_export(
+    export: &NativeExport,
+    spec: &ConvertSpec,
+    lake: &Path,
+    counters: Arc<Counters>,
+) -> Result<ExportReport> {
+    let started = std::time::Instant::now();
     let run_id = format!(
         "{}-{}",
         Utc::now().format("%Y%m%dT%H%M%S%3fZ"),
@@ -286,7 +404,7 @@ pub fn convert(spec: &ConvertSpec, lake: &Path, counters: Arc<Counters>) -> Resu
                             &export_spec,
                             counters.clone(),
                         )?;
-                        done.push(read_data_file(&export, entry, reader)?);
+                        done.push(read_data_file(export, entry, reader)?);
                     }
                     Ok(done)
                 })
@@ -332,6 +450,7 @@ fn read_data_file(
     mut reader: SegmentReader,
 ) -> Result<SegmentResult> {
     let path = export.data_path(entry)?;
+    let _fetched = fetch_remote(export, &path)?;
     let name = path
         .strip_prefix(&export.dir)
         .unwrap_or(&path)
@@ -343,7 +462,7 @@ fn read_data_file(
         hasher: Md5::new(),
     };
     let mut items = 0u64;
-    {
+    let read = (|| -> Result<()> {
         let decoder = BufReader::with_capacity(1 << 16, GzDecoder::new(&mut hashing));
         for (n, line) in decoder.lines().enumerate() {
             let line = line.map_err(|e| {
@@ -357,8 +476,10 @@ fn read_data_file(
             items += 1;
             reader.item(item)?;
         }
-    }
-    // Hash whatever the decoder left unread (trailing bytes) so the MD5 covers the whole file.
+        Ok(())
+    })();
+    // Hash whatever the decoder left unread (trailing bytes, or the rest after a failure) so the
+    // MD5 covers the whole file: a damaged file is reported as such, whatever broke first.
     std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| LakeError::io(&path, e))?;
     let md5 = base64_bytes::encode(&hashing.hasher.finalize());
     if md5 != entry.md5_checksum {
@@ -367,6 +488,7 @@ fn read_data_file(
             entry.md5_checksum
         )));
     }
+    read?;
     if items != entry.item_count {
         return Err(LakeError::InvalidInput(format!(
             "{name}: holds {items} items but manifest-files.json says {}; nothing was written",
@@ -374,6 +496,37 @@ fn read_data_file(
         )));
     }
     reader.finish()
+}
+
+/// Deletes a fetched data file when its reader is done with it.
+struct FetchedFile(PathBuf);
+
+impl Drop for FetchedFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+/// For an export in S3, downloads the data file that belongs at `path` (its place in the work
+/// folder); nothing for a local export.
+fn fetch_remote(export: &NativeExport, path: &Path) -> Result<Option<FetchedFile>> {
+    let Some(remote) = &export.remote else {
+        return Ok(None);
+    };
+    let relative = path
+        .strip_prefix(&export.dir)
+        .map(|p| p.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let found = remote
+        .runtime
+        .block_on(remote.prefix.download(&relative, path))?;
+    if !found {
+        return Err(LakeError::InvalidInput(format!(
+            "{}: listed in manifest-files.json but not found",
+            remote.prefix.url(&relative)
+        )));
+    }
+    Ok(Some(FetchedFile(path.to_path_buf())))
 }
 
 /// Writes items as AWS writes a full native export (DYNAMODB_JSON): `dir/AWSDynamoDB/<id>/` with

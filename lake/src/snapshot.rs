@@ -184,6 +184,24 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Takes a snapshot into `dest` (a local folder, or S3: written in its work folder, then the
+/// parts uploaded and `manifest.json` last). `spec.dest` is ignored.
+pub async fn snapshot_into(
+    client: &Client,
+    cfg: &DynamoConfig,
+    mut spec: SnapshotSpec,
+    dest: &crate::store::Lake,
+) -> Result<SnapshotReport> {
+    spec.dest = dest.work_dir().to_path_buf();
+    let mut report = snapshot(client, cfg, &spec).await?;
+    if !report.dry_run {
+        let relative = snapshot_dir(&spec).to_string_lossy().to_string();
+        dest.publish_folder(&relative, "manifest.json").await?;
+    }
+    report.dir = PathBuf::from(dest.display_path(&report.dir));
+    Ok(report)
+}
+
 /// Takes a snapshot.
 pub async fn snapshot(
     client: &Client,

@@ -148,6 +148,21 @@ impl S3Prefix {
         format!("s3://{}/{}", self.bucket, self.key(relative))
     }
 
+    /// Checks that the bucket exists and can be listed (a clear error instead of a first write
+    /// failing later).
+    pub async fn check(&self) -> Result<()> {
+        let prefix = self.key("");
+        match self.store.list_with_delimiter(Some(&prefix)).await {
+            Ok(_) => Ok(()),
+            Err(object_store::Error::NotFound { .. }) => Err(LakeError::Aws(format!(
+                "{}: the bucket {:?} does not exist (or is not visible to these credentials)",
+                self.url(""),
+                self.bucket
+            ))),
+            Err(e) => Err(s3_error(&self.url(""), "list", e)),
+        }
+    }
+
     /// Downloads `relative` into `dest`; `Ok(false)` when there is no such object.
     pub async fn download(&self, relative: &str, dest: &Path) -> Result<bool> {
         let got = match self.store.get(&self.key(relative)).await {
@@ -288,6 +303,7 @@ impl Lake {
             }),
             Location::S3 { bucket, prefix } => {
                 let remote = S3Prefix::connect(s3, bucket, prefix).await?;
+                remote.check().await?;
                 let work = tempfile::Builder::new()
                     .prefix("dynamo-lake-work-")
                     .tempdir()
@@ -365,6 +381,30 @@ impl Lake {
             remote.upload(&manifest, MANIFEST).await?;
         }
         Ok(summary)
+    }
+}
+
+impl Lake {
+    /// Uploads the files of one folder written in the work folder (`relative_dir`), the file
+    /// named `last` (its manifest) after all others. Nothing to do for a local destination.
+    pub async fn publish_folder(&self, relative_dir: &str, last: &str) -> Result<()> {
+        let Some((remote, _)) = &self.s3 else {
+            return Ok(());
+        };
+        let dir = self.work.join(relative_dir);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map_err(|e| LakeError::io(&dir, e))?
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        names.sort_by_key(|n| (n == last, n.clone()));
+        for name in names {
+            remote
+                .upload(&dir.join(&name), &format!("{relative_dir}/{name}"))
+                .await?;
+        }
+        Ok(())
     }
 }
 

@@ -382,6 +382,16 @@ impl LakeWriter {
         for r in removed {
             files.remove(r);
         }
+        if self.options.mode == WriteMode::Overwrite {
+            // The partition now holds only the new file, also where the old files were not on
+            // this disk (an S3 lake's work folder holds only the manifest).
+            for f in &written {
+                if let Some((dir, _)) = f.path.rsplit_once('/') {
+                    let dir = format!("{dir}/");
+                    files.retain(|path, _| !path.starts_with(&dir) || path == &f.path);
+                }
+            }
+        }
         for f in written {
             files.insert(f.path.clone(), f);
         }

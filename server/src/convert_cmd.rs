@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::bail;
 use clap::Args;
 use lake::dates::DateFormat;
 use lake::export::Counters;
 use lake::native::ConvertSpec;
+use lake::store::Location;
 use lake::writer::WriteMode;
 
-use crate::export_cmd::{local_lake, print_json, print_summary};
+use crate::export_cmd::{S3Args, open_lake, print_json, print_summary};
 
 /// Arguments of `convert`.
 #[derive(Debug, Args)]
@@ -20,11 +20,11 @@ with manifest-summary.json, manifest-files.json and data/*.json.gz, or a folder 
 export. Every data file's item count and MD5 are checked against manifest-files.json before anything is written; \
 a mismatch names the file and writes nothing. Incremental exports are refused.")]
 pub struct ConvertArgs {
-    /// The export folder (local; copy it down with `aws s3 sync` first).
-    #[arg(long, value_name = "PATH")]
+    /// The export: a local folder or s3://bucket/prefix (data files are fetched one at a time).
+    #[arg(long, value_name = "PATH|s3://…")]
     pub source: String,
-    /// The lake: a local folder (or file:///path).
-    #[arg(long, value_name = "PATH")]
+    /// The lake: a local folder, file:///path or s3://bucket/prefix.
+    #[arg(long, value_name = "PATH|s3://…")]
     pub lake: String,
     /// The attribute holding the date that picks the day partition.
     #[arg(long)]
@@ -47,19 +47,21 @@ pub struct ConvertArgs {
     /// Print the summary as JSON on standard output.
     #[arg(long)]
     pub json: bool,
+    /// AWS region of the S3 buckets (default: from the environment or profile).
+    #[arg(long, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// Where S3 is.
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 /// Runs `convert`.
 pub async fn run(args: ConvertArgs) -> anyhow::Result<()> {
-    if args.source.starts_with("s3://") {
-        bail!(
-            "--source {}: reading exports from S3 directly is not supported yet; copy the export folder down first",
-            args.source
-        );
-    }
-    let lake = local_lake(&args.lake)?;
+    let s3 = args.s3.config(args.region.clone());
+    let source = Location::parse("--source", &args.source)?;
+    let lake = open_lake("--lake", &args.lake, &s3).await?;
     let spec = ConvertSpec {
-        source: PathBuf::from(args.source.strip_prefix("file://").unwrap_or(&args.source)),
+        source: PathBuf::new(),
         sk_attr: args.sk_attr.clone(),
         date_format: args.date_format,
         extra_date_column: args.extra_date_column.clone(),
@@ -71,20 +73,14 @@ pub async fn run(args: ConvertArgs) -> anyhow::Result<()> {
                 .unwrap_or(2)
         }),
     };
-    eprintln!(
-        "converting {} into {}",
-        spec.source.display(),
-        lake.display()
-    );
-    let lake_for_task = lake.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        lake::native::convert(&spec, &lake_for_task, Arc::new(Counters::default()))
-    })
-    .await??;
+    eprintln!("converting {source} into {}", lake.location());
+    let report =
+        lake::native::convert_into(spec, &source, &s3, &lake, Arc::new(Counters::default()))
+            .await?;
     if args.json {
         print_json(&report)?;
     } else {
-        print_summary(&report, &lake);
+        print_summary(&report, lake.location());
     }
     Ok(())
 }

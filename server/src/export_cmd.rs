@@ -1,17 +1,17 @@
 //! `dynamo-lake export`: arguments, progress on a terminal, and the summary (text or `--json`).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 use lake::dates::DateFormat;
 use lake::dynamo::DynamoConfig;
 use lake::export::{Counters, ExportReport, ExportSpec, ReadPlan};
 use lake::range::{RangeMode, TimeRange, parse_bound};
+use lake::store::{Lake, Location, S3Config};
 use lake::writer::WriteMode;
 
 /// Where DynamoDB is.
@@ -36,6 +36,30 @@ impl DynamoArgs {
     }
 }
 
+/// Where S3 is, for `s3://` locations.
+#[derive(Debug, Clone, Args)]
+pub struct S3Args {
+    /// S3 endpoint for s3:// locations, e.g. http://127.0.0.1:9000 for a local S3-compatible
+    /// server (which always gets fake credentials). Without it: AWS S3.
+    #[arg(long, env = "AWS_ENDPOINT_URL_S3", value_name = "URL")]
+    pub s3_endpoint_url: Option<String>,
+}
+
+impl S3Args {
+    /// The pipeline's view of these flags, in `region`.
+    pub fn config(&self, region: Option<String>) -> S3Config {
+        S3Config {
+            endpoint_url: self.s3_endpoint_url.clone(),
+            region,
+        }
+    }
+}
+
+/// Parses a location flag and opens it for writing.
+pub async fn open_lake(flag: &str, value: &str, s3: &S3Config) -> anyhow::Result<Lake> {
+    Ok(Lake::open(Location::parse(flag, value)?, s3).await?)
+}
+
 /// Arguments of `export`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -47,7 +71,9 @@ Range: [--from, --to) in UTC: --from is included, --to is not. A date alone mean
 previous-day is yesterday (UTC), previous-week the 7 days before today, last-hours the last --lookback-hours.
 
 Output: LAKE/year=YYYY/month=MM/day=DD/data.parquet (overwrite: replaced, the same input gives the same file) or \
-data-<run>.parquet (append), then LAKE/_dynamo_lake/manifest.json, written last.")]
+data-<run>.parquet (append), then LAKE/_dynamo_lake/manifest.json, written last. An s3://bucket/prefix lake is \
+written in a local work folder, then each file is uploaded whole (one PUT, or a multipart upload completed only \
+when every part is in), replaced files are removed, and the manifest goes last.")]
 pub struct ExportArgs {
     /// The table.
     #[arg(long)]
@@ -85,8 +111,8 @@ pub struct ExportArgs {
     /// overwrite (replace each partition written; idempotent) or append (add timestamped files).
     #[arg(long, default_value = "overwrite")]
     pub mode: WriteMode,
-    /// The lake: a local folder (or file:///path).
-    #[arg(long, value_name = "PATH")]
+    /// The lake: a local folder, file:///path or s3://bucket/prefix.
+    #[arg(long, value_name = "PATH|s3://…")]
     pub lake: String,
     /// Parallel scan segments (scans only).
     #[arg(long, default_value_t = 1, conflicts_with = "index")]
@@ -100,20 +126,9 @@ pub struct ExportArgs {
     /// Where DynamoDB is.
     #[command(flatten)]
     pub dynamo: DynamoArgs,
-}
-
-/// Resolves a `--lake` value to a local folder.
-pub fn local_lake(lake: &str) -> anyhow::Result<PathBuf> {
-    if lake.starts_with("s3://") {
-        bail!(
-            "--lake {lake}: S3 lakes are not supported by this version yet; export to a local folder"
-        );
-    }
-    let path = lake.strip_prefix("file://").unwrap_or(lake);
-    if path.is_empty() {
-        bail!("--lake is empty: give a folder");
-    }
-    Ok(PathBuf::from(path))
+    /// Where S3 is.
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl ExportArgs {
@@ -159,9 +174,9 @@ impl ExportArgs {
 
 /// Runs `export`.
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
-    let lake = local_lake(&args.lake)?;
     let spec = args.spec(chrono::Utc::now())?;
     let cfg = args.dynamo.config();
+    let lake = open_lake("--lake", &args.lake, &args.s3.config(cfg.region.clone())).await?;
     let client = lake::dynamo::client(&cfg).await;
     let counters = Arc::new(Counters::default());
     let ticker = std::io::stderr()
@@ -171,9 +186,9 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         "exporting {} {} into {}",
         args.table,
         spec.range,
-        lake.display()
+        lake.location()
     );
-    let result = lake::export::export(&client, &cfg, &spec, &lake, counters).await;
+    let result = lake::export::export_into(&client, &cfg, &spec, &lake, counters).await;
     if let Some(t) = ticker {
         t.abort();
         eprint!("\r\x1b[K");
@@ -182,7 +197,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     if args.json {
         print_json(&report)?;
     } else {
-        print_summary(&report, &lake);
+        print_summary(&report, lake.location());
     }
     Ok(())
 }
@@ -220,7 +235,7 @@ pub fn print_json(report: &ExportReport) -> anyhow::Result<()> {
 }
 
 /// Prints an export report for people.
-pub fn print_summary(r: &ExportReport, lake: &std::path::Path) {
+pub fn print_summary(r: &ExportReport, lake: &Location) {
     let verb = if r.dry_run { "would write" } else { "wrote" };
     println!(
         "{verb} {} items in {} day partitions ({} read, {} outside the range, {} rejected) in {:.1}s",
@@ -234,11 +249,9 @@ pub fn print_summary(r: &ExportReport, lake: &std::path::Path) {
     if r.dry_run {
         for (day, n) in &r.partitions {
             println!(
-                "  {day}: {n} items → {}",
-                lake.join(lake::layout::partition_path(
-                    day.parse().unwrap_or_default()
-                ))
-                .display()
+                "  {day}: {n} items → {}/{}",
+                lake.to_string().trim_end_matches('/'),
+                lake::layout::partition_path(day.parse().unwrap_or_default())
             );
         }
     }

@@ -3,7 +3,7 @@
 use clap::Args;
 use lake::snapshot::{SnapshotReport, SnapshotSpec, snapshot_dir};
 
-use crate::export_cmd::{DynamoArgs, local_lake};
+use crate::export_cmd::{DynamoArgs, S3Args, open_lake};
 
 /// Arguments of `snapshot`.
 #[derive(Debug, Args)]
@@ -25,8 +25,8 @@ pub struct SnapshotArgs {
     /// Month to snapshot (1-12).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=12))]
     pub month: u32,
-    /// Destination root: a local folder (or file:///path).
-    #[arg(long, value_name = "PATH")]
+    /// Destination root: a local folder, file:///path or s3://bucket[/prefix].
+    #[arg(long, value_name = "PATH|s3://…")]
     pub dest: String,
     /// Prefix under the destination.
     #[arg(long, default_value = "exports")]
@@ -49,17 +49,21 @@ pub struct SnapshotArgs {
     /// Where DynamoDB is.
     #[command(flatten)]
     pub dynamo: DynamoArgs,
+    /// Where S3 is.
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 /// Runs `snapshot`.
 pub async fn run(args: SnapshotArgs) -> anyhow::Result<()> {
-    let dest = local_lake(&args.dest)?;
+    let cfg = args.dynamo.config();
+    let dest = open_lake("--dest", &args.dest, &args.s3.config(cfg.region.clone())).await?;
     let spec = SnapshotSpec {
         table: args.table.clone(),
         filter_attr: args.filter_attr.clone(),
         year: args.year,
         month: args.month,
-        dest,
+        dest: dest.work_dir().to_path_buf(),
         prefix: args.prefix.clone(),
         name: args.name.clone().unwrap_or_else(|| args.table.clone()),
         segments: args.parallel.max(1),
@@ -67,22 +71,21 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         at: chrono::Utc::now(),
     };
-    let cfg = args.dynamo.config();
     let client = lake::dynamo::client(&cfg).await;
     eprintln!(
         "snapshot of {} for {:04}-{:02} (filter on {})",
         spec.table, spec.year, spec.month, spec.filter_attr
     );
-    let report = lake::snapshot::snapshot(&client, &cfg, &spec).await?;
+    let report = lake::snapshot::snapshot_into(&client, &cfg, spec.clone(), &dest).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_summary(&report, &spec);
+        print_summary(&report, &spec, dest.location());
     }
     Ok(())
 }
 
-fn print_summary(r: &SnapshotReport, spec: &SnapshotSpec) {
+fn print_summary(r: &SnapshotReport, spec: &SnapshotSpec, dest: &lake::store::Location) {
     if r.items == 0 && r.scanned > 0 {
         println!(
             "note: none of the {} items scanned has {:?} starting with {:04}-{:02}-: check --filter-attr (it must hold YYYY-MM-DD dates)",
@@ -94,7 +97,11 @@ fn print_summary(r: &SnapshotReport, spec: &SnapshotSpec) {
             "would write {} items (of {} scanned) to {}/part-000.jsonl.gz … and manifest.json",
             r.items,
             r.scanned,
-            spec.dest.join(snapshot_dir(spec)).display()
+            format!(
+                "{}/{}",
+                dest.to_string().trim_end_matches('/'),
+                snapshot_dir(spec).display()
+            )
         );
         return;
     }

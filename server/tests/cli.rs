@@ -112,3 +112,125 @@ fn help_explains_every_command() {
         assert!(text.contains("Usage: dynamo-lake"), "{cmd}: {text}");
     }
 }
+
+#[test]
+fn help_explains_the_pipeline_commands() {
+    for cmd in ["export", "snapshot", "convert"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
+            .args([cmd, "--help"])
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("s3://"), "{cmd} --help mentions S3: {text}");
+    }
+}
+
+#[test]
+fn bad_locations_are_named() {
+    let (code, err) = run(&[
+        "convert",
+        "--source",
+        "gs://x/y",
+        "--lake",
+        "/tmp/l",
+        "--sk-attr",
+        "a",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--source gs://x/y"), "{err}");
+    let (code, err) = run(&[
+        "convert",
+        "--source",
+        "/tmp/x",
+        "--lake",
+        "s3://",
+        "--sk-attr",
+        "a",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("--lake s3://") && err.contains("bucket"),
+        "{err}"
+    );
+}
+
+/// A local S3 (s3s-fs) started through tests/stand-in.py; it stops when the test ends.
+struct LocalS3 {
+    endpoint: String,
+    root: tempfile::TempDir,
+    _child: std::process::Child,
+}
+
+fn local_s3() -> LocalS3 {
+    use std::io::BufRead;
+    let root = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/stand-in.py"))
+        .arg("s3s-fs")
+        .arg(root.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("stand-in starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("port line");
+    let port = line.trim().strip_prefix("port ").expect("port").to_string();
+    LocalS3 {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        root,
+        _child: child,
+    }
+}
+
+#[test]
+fn convert_writes_an_s3_lake_from_the_command_line() {
+    let s3 = local_s3();
+    std::fs::create_dir(s3.root.path().join("lake-bucket")).expect("bucket");
+    let work = tempfile::tempdir().expect("tempdir");
+    let export = work.path().join("export");
+    let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
+        .args(["native-fixture", "--items", "500", "--days", "5", "--out"])
+        .arg(&export)
+        .output()
+        .expect("fixture");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
+        .args([
+            "convert",
+            "--sk-attr",
+            "InitiationTimestamp",
+            "--json",
+            "--source",
+        ])
+        .arg(&export)
+        .args(["--lake", "s3://lake-bucket/contacts", "--s3-endpoint-url"])
+        .arg(&s3.endpoint)
+        .env_remove("AWS_ENDPOINT_URL_S3")
+        .output()
+        .expect("convert runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["items_written"], 500);
+    let lake = s3.root.path().join("lake-bucket/contacts");
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(lake.join("_dynamo_lake/manifest.json")).expect("manifest in the bucket"),
+    )
+    .expect("json");
+    let files = manifest["files"].as_array().expect("files");
+    assert!(!files.is_empty());
+    for f in files {
+        let path = lake.join(f["path"].as_str().expect("path"));
+        assert!(path.exists(), "{} is in the bucket", path.display());
+    }
+}
