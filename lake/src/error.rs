@@ -46,6 +46,17 @@ pub enum LakeError {
     /// A JSON document could not be read or written.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// What was asked for (a query id, a result) does not exist; the HTTP layer answers 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// A query did not finish within the wait; it keeps running and can be asked for again by id.
+    #[error("query {id} is still running after {:.1} s; ask for its state again later", .waited.as_secs_f64())]
+    StillRunning {
+        /// The query's id.
+        id: String,
+        /// How long was waited.
+        waited: std::time::Duration,
+    },
 }
 
 impl LakeError {

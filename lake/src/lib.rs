@@ -1,6 +1,7 @@
 //! The dynamo-lake pipeline: DynamoDB items, their type contract, the partitioned Parquet lake and the
 //! embedded query engine. Nothing here knows about the dashboard or about HTTP.
 
+pub mod athena;
 pub mod contract;
 pub mod dates;
 pub mod dynamo;

@@ -529,7 +529,7 @@ mod tests {
     #[test]
     fn locations_parse_and_errors_name_the_flag() {
         assert_eq!(
-            Location::parse("--lake", "s3://bucket/a/b/").unwrap(),
+            Location::parse("--lake", "s3://bucket/a/b/").expect("valid"),
             Location::S3 {
                 bucket: "bucket".into(),
                 prefix: "a/b".into()
@@ -537,24 +537,24 @@ mod tests {
         );
         assert_eq!(
             Location::parse("--lake", "s3://bucket")
-                .unwrap()
+                .expect("valid")
                 .to_string(),
             "s3://bucket"
         );
         assert_eq!(
-            Location::parse("--lake", "file:///tmp/x").unwrap(),
+            Location::parse("--lake", "file:///tmp/x").expect("valid"),
             Location::Local("/tmp/x".into())
         );
         let e = Location::parse("--lake", "s3:///x")
-            .unwrap_err()
+            .expect_err("invalid")
             .to_string();
         assert!(e.contains("--lake") && e.contains("no bucket"), "{e}");
         let e = Location::parse("--lake", "gs://b/x")
-            .unwrap_err()
+            .expect_err("invalid")
             .to_string();
         assert!(e.contains("gs://"), "{e}");
         let e = Location::parse("--lake", "s3://Bad_Bucket/x")
-            .unwrap_err()
+            .expect_err("invalid")
             .to_string();
         assert!(e.contains("Bad_Bucket"), "{e}");
         assert!(Location::parse("--lake", "s3://b/a/../x").is_err());
