@@ -93,15 +93,14 @@ fn print_summary(r: &SnapshotReport, spec: &SnapshotSpec, dest: &lake::store::Lo
         );
     }
     if r.dry_run {
+        let folder = format!(
+            "{}/{}",
+            dest.to_string().trim_end_matches('/'),
+            snapshot_dir(spec).display()
+        );
         println!(
-            "would write {} items (of {} scanned) to {}/part-000.jsonl.gz … and manifest.json",
-            r.items,
-            r.scanned,
-            format!(
-                "{}/{}",
-                dest.to_string().trim_end_matches('/'),
-                snapshot_dir(spec).display()
-            )
+            "would write {} items (of {} scanned) to {folder}/part-000.jsonl.gz … and manifest.json",
+            r.items, r.scanned
         );
         return;
     }
