@@ -2,6 +2,7 @@
 //! embedded query engine. Nothing here knows about the dashboard or about HTTP.
 
 pub mod athena;
+pub mod athena_ddl;
 pub mod contract;
 pub mod dates;
 pub mod dynamo;
