@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use lake::dates::parse_day;
-use lake::engine::{DayRange, LakeEngine, ReportColumns};
+use lake::engine::{DayRange, ReportColumns};
+use lake::query::service::QueryService;
 use leptos::prelude::*;
 
 use crate::model::{DashboardData, DayCount, RangeInput, StatCards};
@@ -11,8 +12,8 @@ use crate::model::{DashboardData, DayCount, RangeInput, StatCards};
 /// What the server functions need, provided as Leptos context by the server.
 #[derive(Clone)]
 pub struct DashboardState {
-    /// The embedded engine over the lake.
-    pub engine: Arc<LakeEngine>,
+    /// The query service (embedded engine or Athena).
+    pub query: Arc<QueryService>,
     /// What the header shows as the source.
     pub source: String,
     /// Which columns the stat cards count.
@@ -43,11 +44,11 @@ pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFn
         ServerFnError::new("the query engine failed; see the server log")
     };
     let stats = state
-        .engine
+        .query
         .stats(range, &state.columns)
         .await
         .map_err(failed)?;
-    let daily = state.engine.daily(range).await.map_err(failed)?;
+    let daily = state.query.daily(range).await.map_err(failed)?;
     Ok(DashboardData {
         source: state.source.clone(),
         stats: StatCards {

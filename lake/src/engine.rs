@@ -13,15 +13,20 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::functions_aggregate::expr_fn::{count, count_distinct};
 use datafusion::logical_expr::{Expr, col, lit};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use serde::{Deserialize, Serialize};
 
 use crate::contract::Contract;
+use crate::layout::MANIFEST;
 use crate::layout::PARTITION_COLUMNS;
+use crate::query::SqlParam;
+use crate::store::{Location, S3Config, S3Prefix};
 use crate::writer::Manifest;
 use crate::{LakeError, Result};
+use datafusion::common::ScalarValue;
 
 /// The default SQL name of the lake's table (as in seed 001's Athena table).
 pub const DEFAULT_TABLE: &str = "gsi_export";
@@ -127,16 +132,54 @@ pub struct LakeEngine {
     ctx: SessionContext,
     table: String,
     contract: Contract,
+    sort_key: String,
 }
 
 impl LakeEngine {
     /// Opens the lake at `root` (a local folder with a manifest) as table `table`.
     pub async fn open(root: &Path, table: &str) -> Result<Self> {
-        let manifest = Manifest::read(root)?;
-        let root = root.canonicalize().map_err(|e| LakeError::io(root, e))?;
+        Self::open_at(
+            &Location::Local(root.to_path_buf()),
+            &S3Config::default(),
+            table,
+        )
+        .await
+    }
+
+    /// Opens the lake at `location` (a local folder or an S3 prefix, with a manifest) as table
+    /// `table`.
+    pub async fn open_at(location: &Location, s3: &S3Config, table: &str) -> Result<Self> {
         let config = SessionConfig::new().with_information_schema(false);
         let ctx = SessionContext::new_with_config(config);
-        let url = ListingTableUrl::parse(format!("{}/", root.display()))?;
+        let (manifest, url) = match location {
+            Location::Local(root) => {
+                let manifest = Manifest::read(root)?;
+                let root = root.canonicalize().map_err(|e| LakeError::io(root, e))?;
+                (manifest, format!("{}/", root.display()))
+            }
+            Location::S3 { bucket, prefix } => {
+                let remote = S3Prefix::connect(s3, bucket, prefix).await?;
+                let bytes = remote.get(MANIFEST).await?.ok_or_else(|| {
+                    LakeError::NoLake(
+                        location.to_string(),
+                        format!("{MANIFEST} (run an export first)"),
+                    )
+                })?;
+                let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+                    LakeError::InvalidInput(format!(
+                        "{}: not a dynamo-lake manifest: {e}",
+                        remote.url(MANIFEST)
+                    ))
+                })?;
+                let store_url = ObjectStoreUrl::parse(format!("s3://{bucket}"))?;
+                ctx.register_object_store(store_url.as_ref(), remote.store.clone());
+                (
+                    manifest,
+                    format!("{}/", remote.url("").trim_end_matches('/')),
+                )
+            }
+        };
+        let url = ListingTableUrl::parse(url)?;
         let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
             .with_file_extension(".parquet")
             .with_table_partition_cols(
@@ -163,6 +206,7 @@ impl LakeEngine {
         Ok(LakeEngine {
             ctx,
             table: table.to_string(),
+            sort_key: manifest.sort_key.to_lowercase(),
             contract: manifest.contract,
         })
     }
@@ -175,6 +219,11 @@ impl LakeEngine {
     /// The table's SQL name.
     pub fn table_name(&self) -> &str {
         &self.table
+    }
+
+    /// The SQL name of the column the partitions come from (the sort key).
+    pub fn sort_key(&self) -> &str {
+        &self.sort_key
     }
 
     /// The lake's type contract.
@@ -269,6 +318,37 @@ impl LakeEngine {
         Ok(out)
     }
 
+    /// Runs SQL with `$n` parameters bound to `params`; returns the batches, the Parquet bytes
+    /// read (from the plan's metrics) and the executed plan, for tests that check pruning.
+    pub async fn query(&self, sql: &str, params: &[SqlParam]) -> Result<QueryOutput> {
+        let values: Vec<ScalarValue> = params
+            .iter()
+            .map(|p| match p {
+                SqlParam::Str(s) => Ok(ScalarValue::Utf8(Some(s.clone()))),
+                SqlParam::Int(n) => i32::try_from(*n)
+                    .map(|n| ScalarValue::Int32(Some(n)))
+                    .map_err(|_| LakeError::InvalidInput(format!("parameter {n} is out of range"))),
+            })
+            .collect::<Result<_>>()?;
+        let mut df = self.ctx.sql(sql).await?;
+        if !values.is_empty() {
+            df = df.with_param_values(values)?;
+        }
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let task = Arc::new(df.task_ctx());
+        let plan = df.create_physical_plan().await?;
+        let batches = datafusion::physical_plan::collect(plan.clone(), task).await?;
+        let bytes_scanned = metric_sum(plan.as_ref(), "bytes_scanned");
+        Ok(QueryOutput {
+            schema,
+            batches,
+            bytes_scanned,
+            plan: datafusion::physical_plan::displayable(plan.as_ref())
+                .indent(true)
+                .to_string(),
+        })
+    }
+
     /// Runs SQL against the session and collects the result.
     pub async fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         Ok(self.ctx.sql(sql).await?.collect().await?)
@@ -286,5 +366,34 @@ fn int_at(batch: &RecordBatch, column: usize, row: usize) -> Result<u64> {
         other => Err(LakeError::InvalidInput(format!(
             "expected an integer column, found {other}"
         ))),
+    }
+}
+
+/// What [`LakeEngine::query`] returns.
+#[derive(Debug)]
+pub struct QueryOutput {
+    /// The result's schema.
+    pub schema: datafusion::arrow::datatypes::SchemaRef,
+    /// The result.
+    pub batches: Vec<RecordBatch>,
+    /// Parquet bytes read, when the plan reports it.
+    pub bytes_scanned: Option<u64>,
+    /// The executed plan, indented (names the files read).
+    pub plan: String,
+}
+
+fn metric_sum(plan: &dyn datafusion::physical_plan::ExecutionPlan, name: &str) -> Option<u64> {
+    let own = plan
+        .metrics()
+        .and_then(|m| m.sum_by_name(name))
+        .map(|v| v.as_usize() as u64);
+    let children: Vec<u64> = plan
+        .children()
+        .iter()
+        .filter_map(|c| metric_sum(c.as_ref(), name))
+        .collect();
+    match (own, children.is_empty()) {
+        (None, true) => None,
+        (own, _) => Some(own.unwrap_or(0) + children.iter().sum::<u64>()),
     }
 }

@@ -16,6 +16,7 @@ pub mod query;
 pub mod range;
 pub mod sample;
 pub mod snapshot;
+pub mod sqlguard;
 pub mod store;
 pub mod writer;
 

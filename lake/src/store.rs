@@ -189,6 +189,21 @@ impl S3Prefix {
         Ok(true)
     }
 
+    /// Reads `relative` whole; `Ok(None)` when there is no such object.
+    pub async fn get(&self, relative: &str) -> Result<Option<Vec<u8>>> {
+        let url = self.url(relative);
+        match self.store.get(&self.key(relative)).await {
+            Ok(got) => Ok(Some(
+                got.bytes()
+                    .await
+                    .map_err(|e| s3_error(&url, "read", e))?
+                    .to_vec(),
+            )),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(s3_error(&url, "read", e)),
+        }
+    }
+
     /// Uploads the local file `source` as `relative`: one PUT when small, otherwise a multipart
     /// upload that is completed only when every part is in (and aborted on failure).
     pub async fn upload(&self, source: &Path, relative: &str) -> Result<u64> {

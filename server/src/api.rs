@@ -1,9 +1,13 @@
 //! The REST API (`/api/...`): JSON in, JSON out, the same numbers as the dashboard.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
-use axum::http::Uri;
+use axum::http::{Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use lake::query::reports::ReportRequest;
+use lake::query::service::{Download, Started};
+use lake::query::{MAX_PAGE_ROWS, ResultPage};
 use serde::Deserialize;
 
 use crate::error::AppError;
@@ -32,7 +36,7 @@ pub async fn stats(
     .map_err(AppError::BadRequest)?;
     let s = state
         .dashboard
-        .engine
+        .query
         .stats(range, &state.dashboard.columns)
         .await?;
     Ok(Json(serde_json::json!({
@@ -41,6 +45,97 @@ pub async fn stats(
         "channels": s.channels,
         "agents": s.agents,
     })))
+}
+
+/// `POST /api/query` with `{"query": "<report>", …params, "limit": N}`: starts the report and
+/// returns `{"queryExecutionId": …}`.
+pub async fn query(
+    State(state): State<AppState>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Json<Started>, AppError> {
+    let Json(body) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let request = ReportRequest::from_json(body)?;
+    Ok(Json(state.dashboard.query.submit(&request).await?))
+}
+
+/// Query parameters of `/api/results` and `/api/download`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResultParams {
+    /// The id `POST /api/query` returned.
+    pub query_execution_id: String,
+    /// The token of the next page.
+    pub next_token: Option<String>,
+    /// Rows at most in this page (≤ 1000).
+    pub max_rows: Option<usize>,
+}
+
+/// `GET /api/results?queryExecutionId=…[&nextToken=…][&maxRows=N]`: state, columns, one page of
+/// rows, the next token and the bytes scanned.
+pub async fn results(
+    State(state): State<AppState>,
+    params: Result<Query<ResultParams>, QueryRejection>,
+) -> Result<Json<ResultPage>, AppError> {
+    let Query(p) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let page = state
+        .dashboard
+        .query
+        .results(
+            &p.query_execution_id,
+            p.next_token.as_deref(),
+            p.max_rows.unwrap_or(MAX_PAGE_ROWS),
+        )
+        .await?;
+    Ok(Json(page))
+}
+
+/// `GET /api/download?queryExecutionId=…`: the whole result as CSV (a 302 to a presigned URL of
+/// Athena's result file with the Athena engine).
+pub async fn download(
+    State(state): State<AppState>,
+    params: Result<Query<ResultParams>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(p) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let id = p.query_execution_id;
+    Ok(match state.dashboard.query.download(&id).await? {
+        Download::Csv(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{id}.csv\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Download::Redirect(url) => Redirect::to(&url).into_response(),
+    })
+}
+
+/// `GET /api/daily?from=YYYY-MM-DD&to=YYYY-MM-DD`: rows per day.
+pub async fn daily(
+    State(state): State<AppState>,
+    params: Result<Query<RangeParams>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let (Some(from), Some(to)) = (params.from, params.to) else {
+        return Err(AppError::BadRequest(
+            "give from=YYYY-MM-DD and to=YYYY-MM-DD".into(),
+        ));
+    };
+    let range = app::ssr::parse_range(&app::model::RangeInput { from, to })
+        .map_err(AppError::BadRequest)?;
+    let days = state.dashboard.query.daily(range).await?;
+    Ok(Json(serde_json::json!({
+        "days": days.iter().map(|d| serde_json::json!({"day": d.day.to_string(), "rows": d.rows})).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /api/agents`: the distinct agents, for the report form's dropdown.
+pub async fn agents(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
+    let agents = state.dashboard.query.agents().await?;
+    Ok(Json(serde_json::json!({ "agents": agents })))
 }
 
 /// Any other `/api/...` path: a JSON 404 naming it.

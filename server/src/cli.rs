@@ -33,6 +33,10 @@ pub enum Command {
     NativeFixture(NativeFixtureArgs),
     /// Snapshot one month of a table (Scan + filter on a YYYY-MM-DD attribute) as gzip JSON lines.
     Snapshot(crate::snapshot_cmd::SnapshotArgs),
+    /// Run a built-in report (or guarded custom SQL) and print the rows.
+    Query(crate::query_cmd::QueryCmdArgs),
+    /// Print (or run) the Athena DDL for a lake: database and table with partition projection.
+    AthenaDdl(crate::query_cmd::AthenaDdlArgs),
 }
 
 /// Where and how to serve.
@@ -45,17 +49,14 @@ pub struct ListenArgs {
     /// the address can read the lake. Put a proxy with authentication in front instead if you can.
     #[arg(long)]
     pub allow_remote: bool,
-    /// SQL name of the lake's table.
-    #[arg(long, env = "DYNAMO_LAKE_TABLE", default_value = lake::engine::DEFAULT_TABLE)]
-    pub table: String,
 }
 
 /// Arguments of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The lake: a local folder written by dynamo-lake (holding `_dynamo_lake/manifest.json`).
-    #[arg(long, env = "DYNAMO_LAKE_LAKE", value_name = "PATH")]
-    pub lake: PathBuf,
+    /// The lake and the engine.
+    #[command(flatten)]
+    pub query: crate::query_cmd::QueryArgs,
     /// Listening options.
     #[command(flatten)]
     pub listen: ListenArgs,
@@ -123,6 +124,9 @@ pub struct DemoArgs {
     /// Without it the sample is written into the lake directly. Only loopback addresses are accepted.
     #[arg(long, env = "DYNAMO_LAKE_DEMO_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
+    /// SQL name of the lake's table.
+    #[arg(long, default_value = lake::engine::DEFAULT_TABLE)]
+    pub table: String,
     /// Listening options.
     #[command(flatten)]
     pub listen: ListenArgs,

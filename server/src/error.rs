@@ -22,6 +22,7 @@ impl From<lake::LakeError> for AppError {
     fn from(e: lake::LakeError) -> Self {
         match e {
             lake::LakeError::InvalidInput(msg) => AppError::BadRequest(msg),
+            lake::LakeError::NotFound(msg) => AppError::NotFound(msg),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -8,6 +8,8 @@ pub mod convert_cmd;
 pub mod demo;
 pub mod error;
 pub mod export_cmd;
+pub mod lambda;
+pub mod query_cmd;
 pub mod router;
 pub mod serve;
 pub mod snapshot_cmd;

@@ -1,5 +1,7 @@
 //! `dynamo-lake`: the command-line entry. Inside AWS Lambda it serves Function URL requests instead.
 
+#![recursion_limit = "256"]
+
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -42,7 +44,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             // Bind first: a busy port is reported before any work.
             let listener = serve::bind(args.listen.addr, args.listen.allow_remote).await?;
-            let state = serve::open_state(&args.lake, &args.listen.table).await?;
+            let state = serve::open_state(&args.query).await?;
             serve::serve(state, listener).await
         }
         Command::Export(args) => server::export_cmd::run(args).await,
@@ -72,6 +74,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Convert(args) => server::convert_cmd::run(args).await,
         Command::Snapshot(args) => server::snapshot_cmd::run(args).await,
+        Command::Query(args) => server::query_cmd::run_query(args).await,
+        Command::AthenaDdl(args) => server::query_cmd::run_athena_ddl(args).await,
         Command::Sample(args) => {
             let items = lake::sample::generate(&demo::spec(&args.spec));
             demo::write_items(&args.out, &items)
@@ -100,11 +104,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             match listener {
                 Some(listener) => {
-                    serve::serve(
-                        serve::open_state(&lake, &args.listen.table).await?,
-                        listener,
-                    )
-                    .await
+                    let query = server::query_cmd::QueryArgs::local(&lake, &args.table);
+                    serve::serve(serve::open_state(&query).await?, listener).await
                 }
                 None => Ok(()),
             }
@@ -112,13 +113,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// In Lambda the configuration comes from the environment.
+/// In Lambda the configuration comes from the environment (the same names as the flags'
+/// `env`: DYNAMO_LAKE_LAKE, DYNAMO_LAKE_ENGINE, DYNAMO_LAKE_ATHENA_*, …).
 async fn lambda_main() -> Result<(), lambda_http::Error> {
-    let lake = std::env::var("DYNAMO_LAKE_LAKE")
-        .map_err(|_| "DYNAMO_LAKE_LAKE is not set: the path of the lake")?;
-    let table = std::env::var("DYNAMO_LAKE_TABLE")
-        .unwrap_or_else(|_| lake::engine::DEFAULT_TABLE.to_string());
-    let state = serve::open_state(std::path::Path::new(&lake), &table)
+    use clap::Parser;
+    #[derive(Parser)]
+    struct FromEnv {
+        #[command(flatten)]
+        query: server::query_cmd::QueryArgs,
+    }
+    let env = FromEnv::try_parse_from(["dynamo-lake"])
+        .map_err(|e| format!("the Lambda environment is incomplete: {e}"))?;
+    let state = serve::open_state(&env.query)
         .await
         .map_err(|e| format!("{e:#}"))?;
     serve::run_lambda(state).await

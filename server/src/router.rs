@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
@@ -40,6 +40,11 @@ pub fn app(state: AppState) -> Router {
     let options = state.leptos.clone();
     Router::new()
         .route("/api/stats", get(crate::api::stats))
+        .route("/api/query", post(crate::api::query))
+        .route("/api/results", get(crate::api::results))
+        .route("/api/download", get(crate::api::download))
+        .route("/api/daily", get(crate::api::daily))
+        .route("/api/agents", get(crate::api::agents))
         .route("/api/{*rest}", any(crate::api::unknown))
         .route("/pkg/{*file}", get(crate::assets::serve))
         .route("/favicon.svg", get(crate::assets::serve))

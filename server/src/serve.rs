@@ -1,26 +1,33 @@
 //! Running the router: locally with `axum::serve`, in AWS Lambda with `lambda_http`.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use lake::engine::{LakeEngine, ReportColumns};
+use clap::ValueEnum;
+
+use crate::query_cmd::QueryArgs;
 
 use crate::router::{AppState, app, leptos_options};
 use app::ssr::DashboardState;
 
-/// Opens the lake at `lake` and builds the shared state.
-pub async fn open_state(lake: &Path, table: &str) -> anyhow::Result<AppState> {
-    let engine = LakeEngine::open(lake, table)
-        .await
-        .with_context(|| format!("cannot open the lake at {}", lake.display()))?;
+/// Opens the query service the flags describe and builds the shared state.
+pub async fn open_state(args: &QueryArgs) -> anyhow::Result<AppState> {
+    let query = Arc::new(args.open().await?);
     Ok(AppState {
         leptos: leptos_options(),
         dashboard: DashboardState {
-            engine: Arc::new(engine),
-            source: format!("lake {} · table {table}", lake.display()),
-            columns: ReportColumns::default(),
+            query,
+            source: format!(
+                "lake {} · table {} · {}",
+                args.lake,
+                args.table,
+                args.engine
+                    .to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            ),
+            columns: args.columns(),
         },
     })
 }
@@ -66,7 +73,15 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
         .context("the server stopped with an error")
 }
 
-/// Runs inside AWS Lambda: Function URL requests go through the same router.
+/// Runs inside AWS Lambda: Function URL requests go through the same router, direct invocations
+/// (`{"query": …}`) through the same query service.
 pub async fn run_lambda(state: AppState) -> Result<(), lambda_http::Error> {
-    lambda_http::run(app(state)).await
+    let router = app(state.clone());
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(
+        move |event: lambda_http::LambdaEvent<serde_json::Value>| {
+            let (router, state) = (router.clone(), state.clone());
+            async move { crate::lambda::handle(&router, &state, event).await }
+        },
+    ))
+    .await
 }

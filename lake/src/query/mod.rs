@@ -2,6 +2,10 @@
 //! an id; it has a state; its result is read in typed pages with column names, or whole as CSV.
 //! Both engines (embedded DataFusion and Athena) produce exactly these.
 
+pub mod reports;
+pub mod results;
+pub mod service;
+
 use serde::{Deserialize, Serialize};
 
 /// Where a query is in its life.

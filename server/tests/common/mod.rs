@@ -28,9 +28,9 @@ pub fn items() -> Vec<Item> {
 pub async fn state(dir: &Path) -> AppState {
     let lake = dir.join("lake");
     server::demo::write_lake(&lake, items()).expect("lake written");
-    server::serve::open_state(&lake, "gsi_export")
-        .await
-        .expect("lake opens")
+    let mut args = server::query_cmd::QueryArgs::local(&lake, "gsi_export");
+    args.results = Some(dir.join("results").display().to_string());
+    server::serve::open_state(&args).await.expect("lake opens")
 }
 
 fn text<'a>(item: &'a Item, attr: &str) -> Option<&'a str> {

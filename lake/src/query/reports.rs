@@ -1,0 +1,446 @@
+//! The built-in reports (seed 001's names) as SQL. Each report is written once; the only dialect
+//! differences (placeholder syntax and how the table is named) are decided in [`Dialect`], so a
+//! report means the same on DataFusion and on Athena. User values never enter the SQL text: they
+//! are `?`/`$n` parameters. Date ranges become predicates on the `year`/`month`/`day` partition
+//! columns, so both engines read only the matching partitions; every top-N is ordered.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+
+use super::SqlParam;
+use crate::athena_ddl::sql_identifier;
+use crate::contract::Contract;
+use crate::dates::parse_day;
+use crate::{LakeError, Result};
+
+/// The SQL dialect a report is rendered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Apache DataFusion: `$1`, `$2`, … placeholders.
+    DataFusion,
+    /// Amazon Athena (Trino): `?` placeholders, bound from `ExecutionParameters` in order.
+    Athena,
+}
+
+/// A report request: the JSON body of `POST /api/query` and of a direct Lambda invocation
+/// (`{"query": "by_agent", "agent": "…", "limit": 10}`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReportRequest {
+    /// Every row, newest first.
+    AllRecords {
+        /// Rows at most.
+        limit: Option<u64>,
+    },
+    /// Rows of a range of days (both ends included), newest first.
+    ByDateRange {
+        /// First day, `YYYY-MM-DD`.
+        #[serde(alias = "startDate", alias = "from")]
+        start: String,
+        /// Last day, `YYYY-MM-DD`.
+        #[serde(alias = "endDate", alias = "to")]
+        end: String,
+        /// Rows at most.
+        limit: Option<u64>,
+    },
+    /// Rows of one agent, newest first.
+    ByAgent {
+        /// The agent, exactly as stored.
+        agent: String,
+        /// Rows at most.
+        limit: Option<u64>,
+    },
+    /// Rows of one contact id.
+    ByContactId {
+        /// The contact id, exactly as stored.
+        #[serde(alias = "contactId")]
+        contact_id: String,
+        /// Rows at most.
+        limit: Option<u64>,
+    },
+    /// Rows per day and agent in a range of days.
+    DailyByAgent {
+        /// First day, `YYYY-MM-DD`.
+        #[serde(alias = "startDate", alias = "from")]
+        start: String,
+        /// Last day, `YYYY-MM-DD`.
+        #[serde(alias = "endDate", alias = "to")]
+        end: String,
+        /// Rows at most.
+        limit: Option<u64>,
+    },
+    /// Rows per day and channel in a range of days.
+    DailyByChannel {
+        /// First day, `YYYY-MM-DD`.
+        #[serde(alias = "startDate", alias = "from")]
+        start: String,
+        /// Last day, `YYYY-MM-DD`.
+        #[serde(alias = "endDate", alias = "to")]
+        end: String,
+        /// Rows at most.
+        limit: Option<u64>,
+    },
+    /// A custom SELECT, checked by the SQL guard.
+    Custom {
+        /// The SQL.
+        sql: String,
+        /// Rows at most.
+        limit: Option<u64>,
+    },
+}
+
+/// The report names, as the API and the dashboard call them.
+pub const REPORT_NAMES: [&str; 7] = [
+    "all_records",
+    "by_date_range",
+    "by_agent",
+    "by_contact_id",
+    "daily_by_agent",
+    "daily_by_channel",
+    "custom",
+];
+
+/// Which columns the reports use (SQL names, lower case), and the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSchema {
+    /// The table's name (`gsi_export`).
+    pub table: String,
+    /// The agent column.
+    pub agent: String,
+    /// The contact id column.
+    pub contact: String,
+    /// The channel column.
+    pub channel: String,
+    /// The column holding the sort-key time (orders rows within a day), if known.
+    pub time: Option<String>,
+    /// Rows at most for any report; also the default limit.
+    pub max_limit: u64,
+}
+
+/// A report ready to run: SQL with placeholders and the values bound to them, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedQuery {
+    /// The SQL text.
+    pub sql: String,
+    /// The parameter values.
+    pub params: Vec<SqlParam>,
+    /// The limit applied.
+    pub limit: u64,
+}
+
+impl ReportRequest {
+    /// The report's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ReportRequest::AllRecords { .. } => "all_records",
+            ReportRequest::ByDateRange { .. } => "by_date_range",
+            ReportRequest::ByAgent { .. } => "by_agent",
+            ReportRequest::ByContactId { .. } => "by_contact_id",
+            ReportRequest::DailyByAgent { .. } => "daily_by_agent",
+            ReportRequest::DailyByChannel { .. } => "daily_by_channel",
+            ReportRequest::Custom { .. } => "custom",
+        }
+    }
+
+    /// Parses a request body, with errors that say which field is wrong.
+    pub fn from_json(value: serde_json::Value) -> Result<ReportRequest> {
+        let name = value
+            .get("query")
+            .and_then(|q| q.as_str())
+            .map(str::to_string);
+        match &name {
+            None => Err(LakeError::InvalidInput(format!(
+                "the request needs \"query\": one of {}",
+                REPORT_NAMES.join(", ")
+            ))),
+            Some(n) if !REPORT_NAMES.contains(&n.as_str()) => {
+                Err(LakeError::InvalidInput(format!(
+                    "unknown query {n:?}: expected one of {}",
+                    REPORT_NAMES.join(", ")
+                )))
+            }
+            Some(n) => serde_json::from_value(value)
+                .map_err(|e| LakeError::InvalidInput(format!("query {n}: {e}"))),
+        }
+    }
+
+    fn limit(&self) -> Option<u64> {
+        match self {
+            ReportRequest::AllRecords { limit }
+            | ReportRequest::ByDateRange { limit, .. }
+            | ReportRequest::ByAgent { limit, .. }
+            | ReportRequest::ByContactId { limit, .. }
+            | ReportRequest::DailyByAgent { limit, .. }
+            | ReportRequest::DailyByChannel { limit, .. }
+            | ReportRequest::Custom { limit, .. } => *limit,
+        }
+    }
+
+    /// Renders a built-in report (not `custom`, which goes through the guard) for `dialect`.
+    pub fn render(&self, schema: &ReportSchema, dialect: Dialect) -> Result<RenderedQuery> {
+        let limit = effective_limit(self.limit(), schema.max_limit)?;
+        let mut q = Builder::new(dialect);
+        let table = sql_identifier(&schema.table);
+        let order = newest_first(schema);
+        let sql = match self {
+            ReportRequest::AllRecords { .. } => {
+                format!("SELECT * FROM {table} ORDER BY {order} LIMIT {limit}")
+            }
+            ReportRequest::ByDateRange { start, end, .. } => {
+                let range = q.day_range(start, end)?;
+                format!("SELECT * FROM {table} WHERE {range} ORDER BY {order} LIMIT {limit}")
+            }
+            ReportRequest::ByAgent { agent, .. } => {
+                let p = q.param(SqlParam::Str(agent.clone()));
+                let col = sql_identifier(&schema.agent);
+                format!("SELECT * FROM {table} WHERE {col} = {p} ORDER BY {order} LIMIT {limit}")
+            }
+            ReportRequest::ByContactId { contact_id, .. } => {
+                let p = q.param(SqlParam::Str(contact_id.clone()));
+                let col = sql_identifier(&schema.contact);
+                format!("SELECT * FROM {table} WHERE {col} = {p} ORDER BY {order} LIMIT {limit}")
+            }
+            ReportRequest::DailyByAgent { start, end, .. } => {
+                daily_by(&mut q, &table, &schema.agent, "agent", start, end, limit)?
+            }
+            ReportRequest::DailyByChannel { start, end, .. } => daily_by(
+                &mut q,
+                &table,
+                &schema.channel,
+                "channel",
+                start,
+                end,
+                limit,
+            )?,
+            ReportRequest::Custom { .. } => {
+                return Err(LakeError::InvalidInput(
+                    "custom SQL is checked by the SQL guard, not rendered".into(),
+                ));
+            }
+        };
+        Ok(RenderedQuery {
+            sql,
+            params: q.params,
+            limit,
+        })
+    }
+}
+
+/// The limit a request gets: the requested one, at most `max`; `max` when none is given.
+pub fn effective_limit(requested: Option<u64>, max: u64) -> Result<u64> {
+    match requested {
+        Some(0) => Err(LakeError::InvalidInput(
+            "limit must be at least 1".to_string(),
+        )),
+        Some(n) => Ok(n.min(max)),
+        None => Ok(max),
+    }
+}
+
+/// The distinct agents, for the dashboard's dropdown (ordered, at most `max`).
+pub fn agents_sql(schema: &ReportSchema, max: u64) -> String {
+    let col = sql_identifier(&schema.agent);
+    format!(
+        "SELECT DISTINCT {col} AS agent FROM {} WHERE {col} IS NOT NULL ORDER BY agent LIMIT {max}",
+        sql_identifier(&schema.table)
+    )
+}
+
+/// A range of days (both ends included) as predicates on the partition columns, with its
+/// parameters, for `dialect`.
+pub fn range_predicate(
+    from: NaiveDate,
+    to: NaiveDate,
+    dialect: Dialect,
+) -> (String, Vec<SqlParam>) {
+    let mut q = Builder::new(dialect);
+    let after = q.bound(from, ">");
+    let before = q.bound(to, "<");
+    (format!("({after}) AND ({before})"), q.params)
+}
+
+/// Newest first, then by contact id: a total order for top-N.
+fn newest_first(schema: &ReportSchema) -> String {
+    let mut parts = vec![
+        "\"year\" DESC".to_string(),
+        "\"month\" DESC".to_string(),
+        "\"day\" DESC".to_string(),
+    ];
+    if let Some(t) = &schema.time {
+        parts.push(format!("{} DESC", sql_identifier(t)));
+    }
+    parts.push(format!("{} ASC", sql_identifier(&schema.contact)));
+    parts.join(", ")
+}
+
+fn daily_by(
+    q: &mut Builder,
+    table: &str,
+    column: &str,
+    alias: &str,
+    start: &str,
+    end: &str,
+    limit: u64,
+) -> Result<String> {
+    let range = q.day_range(start, end)?;
+    let col = sql_identifier(column);
+    // lpad and || mean the same in Trino and DataFusion: one expression for both.
+    let day = "CAST(\"year\" AS VARCHAR) || '-' || lpad(CAST(\"month\" AS VARCHAR), 2, '0') || '-' || lpad(CAST(\"day\" AS VARCHAR), 2, '0')";
+    Ok(format!(
+        "SELECT {day} AS report_day, {col} AS {alias}, count(*) AS contacts FROM {table} WHERE {range} \
+         GROUP BY \"year\", \"month\", \"day\", {col} ORDER BY report_day ASC, contacts DESC, {alias} ASC LIMIT {limit}"
+    ))
+}
+
+/// Collects parameters and writes their placeholders.
+struct Builder {
+    dialect: Dialect,
+    params: Vec<SqlParam>,
+}
+
+impl Builder {
+    fn new(dialect: Dialect) -> Self {
+        Builder {
+            dialect,
+            params: Vec::new(),
+        }
+    }
+
+    fn param(&mut self, value: SqlParam) -> String {
+        self.params.push(value);
+        match self.dialect {
+            Dialect::DataFusion => format!("${}", self.params.len()),
+            Dialect::Athena => "?".to_string(),
+        }
+    }
+
+    /// `[start, end]` (days, both included) as predicates on the partition columns only.
+    fn day_range(&mut self, start: &str, end: &str) -> Result<String> {
+        let from = parse_day("start", start)?;
+        let to = parse_day("end", end)?;
+        if to < from {
+            return Err(LakeError::InvalidInput(format!(
+                "the range ends ({to}) before it starts ({from})"
+            )));
+        }
+        let after = self.bound(from, ">");
+        let before = self.bound(to, "<");
+        Ok(format!("({after}) AND ({before})"))
+    }
+
+    /// `year > Y OR (year = Y AND (month > M OR (month = M AND day >= D)))` and its mirror.
+    fn bound(&mut self, d: NaiveDate, op: &str) -> String {
+        let y = [
+            self.param(SqlParam::Int(d.year() as i64)),
+            self.param(SqlParam::Int(d.year() as i64)),
+        ];
+        let m = [
+            self.param(SqlParam::Int(d.month() as i64)),
+            self.param(SqlParam::Int(d.month() as i64)),
+        ];
+        let day = self.param(SqlParam::Int(d.day() as i64));
+        format!(
+            "\"year\" {op} {} OR (\"year\" = {} AND (\"month\" {op} {} OR (\"month\" = {} AND \"day\" {op}= {day})))",
+            y[0], y[1], m[0], m[1]
+        )
+    }
+}
+
+/// The report columns that exist in `contract`, with a message naming a missing one.
+pub fn require_column(contract: &Contract, column: &str, flag: &str) -> Result<()> {
+    if contract.column_by_sql_name(column).is_some() {
+        Ok(())
+    } else {
+        Err(LakeError::InvalidInput(format!(
+            "the lake has no column {column:?} (choose another with {flag})"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> ReportSchema {
+        ReportSchema {
+            table: "gsi_export".into(),
+            agent: "agent".into(),
+            contact: "contactid".into(),
+            channel: "channel".into(),
+            time: Some("initiationtimestamp".into()),
+            max_limit: 1000,
+        }
+    }
+
+    fn request(json: &str) -> ReportRequest {
+        ReportRequest::from_json(serde_json::from_str(json).expect("json")).expect("request")
+    }
+
+    #[test]
+    fn user_values_are_parameters_never_sql_text() {
+        let hostile = "O'Brien'); DROP TABLE x; -- ü";
+        let r = request(&serde_json::json!({"query": "by_agent", "agent": hostile}).to_string());
+        for dialect in [Dialect::DataFusion, Dialect::Athena] {
+            let q = r.render(&schema(), dialect).expect("renders");
+            assert!(!q.sql.contains("Brien"), "{}", q.sql);
+            assert_eq!(q.params, vec![SqlParam::Str(hostile.into())]);
+        }
+    }
+
+    #[test]
+    fn placeholders_follow_the_dialect() {
+        let r = request(r#"{"query":"by_date_range","start":"2026-01-30","end":"2026-02-02"}"#);
+        let df = r.render(&schema(), Dialect::DataFusion).expect("renders");
+        let athena = r.render(&schema(), Dialect::Athena).expect("renders");
+        assert_eq!(df.params, athena.params);
+        assert_eq!(df.params.len(), 10);
+        assert!(df.sql.contains("$10") && !df.sql.contains('?'));
+        assert_eq!(athena.sql.matches('?').count(), 10);
+        assert_eq!(df.limit, 1000);
+    }
+
+    #[test]
+    fn limits_are_capped_and_zero_is_refused() {
+        let r = request(r#"{"query":"all_records","limit":5000}"#);
+        assert_eq!(
+            r.render(&schema(), Dialect::Athena).expect("ok").limit,
+            1000
+        );
+        let r = request(r#"{"query":"all_records","limit":0}"#);
+        assert!(r.render(&schema(), Dialect::Athena).is_err());
+    }
+
+    #[test]
+    fn bad_requests_say_what_is_wrong() {
+        let e = |j: &str| {
+            ReportRequest::from_json(serde_json::from_str(j).expect("json"))
+                .expect_err("refused")
+                .to_string()
+        };
+        assert!(e(r#"{"limit":1}"#).contains("\"query\""));
+        assert!(e(r#"{"query":"drop_all"}"#).contains("drop_all"));
+        assert!(e(r#"{"query":"by_agent"}"#).contains("agent"));
+        assert!(e(r#"{"query":"by_agent","agent":"a","extra":1}"#).contains("extra"));
+        let r = request(r#"{"query":"by_date_range","start":"2026-02-30","end":"2026-03-01"}"#);
+        assert!(r.render(&schema(), Dialect::Athena).is_err());
+        let r = request(r#"{"query":"daily_by_agent","start":"2026-03-02","end":"2026-03-01"}"#);
+        assert!(r.render(&schema(), Dialect::Athena).is_err());
+    }
+
+    #[test]
+    fn aliases_of_the_seed_and_the_api_are_accepted() {
+        let a = request(
+            r#"{"query":"daily_by_channel","startDate":"2026-01-01","endDate":"2026-01-31"}"#,
+        );
+        let b = request(r#"{"query":"daily_by_channel","from":"2026-01-01","to":"2026-01-31"}"#);
+        assert_eq!(a, b);
+        let c = request(r#"{"query":"by_contact_id","contactId":"x"}"#);
+        assert_eq!(
+            c,
+            ReportRequest::ByContactId {
+                contact_id: "x".into(),
+                limit: None
+            }
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! Results of the embedded engine, kept outside the process (a local folder or an S3 prefix) so
+//! that `results` and `download` work whichever instance answers: `<id>.json` holds the columns
+//! and rows, `<id>.csv` the download. Arrow values become JSON and CSV here.
+
+use std::path::PathBuf;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{
+    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
+    UInt16Type, UInt32Type, UInt64Type,
+};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ResultColumn;
+use crate::item::base64_bytes;
+use crate::store::S3Prefix;
+use crate::{LakeError, Result};
+
+/// Where results are kept.
+#[derive(Debug, Clone)]
+pub enum ResultStore {
+    /// A local folder.
+    Local(PathBuf),
+    /// An S3 prefix.
+    S3(S3Prefix),
+}
+
+/// A finished result as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredResult {
+    /// Columns.
+    pub columns: Vec<ResultColumn>,
+    /// Rows.
+    pub rows: Vec<Vec<Value>>,
+    /// Bytes of Parquet read, from the plan's metrics.
+    pub bytes_scanned: Option<u64>,
+}
+
+/// Whether `id` can be a query id of ours (a UUID): anything else is refused before it is used
+/// in a path or key.
+pub fn valid_id(id: &str) -> bool {
+    id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+impl ResultStore {
+    async fn put(&self, name: &str, bytes: Vec<u8>) -> Result<()> {
+        match self {
+            ResultStore::Local(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| LakeError::io(dir, e))?;
+                let path = dir.join(name);
+                let temp = dir.join(format!(".{name}.tmp"));
+                std::fs::write(&temp, bytes).map_err(|e| LakeError::io(&temp, e))?;
+                std::fs::rename(&temp, &path).map_err(|e| LakeError::io(&path, e))
+            }
+            ResultStore::S3(prefix) => prefix.put(name, bytes).await,
+        }
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        match self {
+            ResultStore::Local(dir) => {
+                let path = dir.join(name);
+                match std::fs::read(&path) {
+                    Ok(b) => Ok(Some(b)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(LakeError::io(path, e)),
+                }
+            }
+            ResultStore::S3(prefix) => prefix.get(name).await,
+        }
+    }
+
+    /// Saves a finished result: the CSV first, the JSON (which makes the result visible) last.
+    pub async fn save(&self, id: &str, result: &StoredResult) -> Result<()> {
+        self.put(&format!("{id}.csv"), to_csv(result).into_bytes())
+            .await?;
+        self.put(&format!("{id}.json"), serde_json::to_vec(result)?)
+            .await
+    }
+
+    /// Loads a result; `NotFound` for an unknown id.
+    pub async fn load(&self, id: &str) -> Result<StoredResult> {
+        if !valid_id(id) {
+            return Err(LakeError::NotFound(format!("no query {id:?}")));
+        }
+        match self.get(&format!("{id}.json")).await? {
+            Some(bytes) => Ok(serde_json::from_slice(&bytes)?),
+            None => Err(LakeError::NotFound(format!("no query {id}"))),
+        }
+    }
+
+    /// The CSV of a result; `NotFound` for an unknown id.
+    pub async fn csv(&self, id: &str) -> Result<Vec<u8>> {
+        if !valid_id(id) {
+            return Err(LakeError::NotFound(format!("no query {id:?}")));
+        }
+        self.get(&format!("{id}.csv"))
+            .await?
+            .ok_or_else(|| LakeError::NotFound(format!("no query {id}")))
+    }
+}
+
+/// Columns of a batch schema, with Athena's type names.
+pub fn columns_of(schema: &datafusion::arrow::datatypes::Schema) -> Vec<ResultColumn> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| ResultColumn {
+            name: f.name().clone(),
+            ty: type_name(f.data_type()),
+        })
+        .collect()
+}
+
+fn type_name(t: &DataType) -> String {
+    match t {
+        DataType::Int8 => "tinyint".into(),
+        DataType::Int16 | DataType::UInt8 => "smallint".into(),
+        DataType::Int32 | DataType::UInt16 => "integer".into(),
+        DataType::Int64 | DataType::UInt32 | DataType::UInt64 => "bigint".into(),
+        DataType::Float32 => "real".into(),
+        DataType::Float64 => "double".into(),
+        DataType::Decimal128(_, _) | DataType::Decimal256(_, _) => "decimal".into(),
+        DataType::Boolean => "boolean".into(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "varchar".into(),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => "varbinary".into(),
+        DataType::Date32 | DataType::Date64 => "date".into(),
+        DataType::Timestamp(_, _) => "timestamp".into(),
+        DataType::List(f) | DataType::LargeList(f) | DataType::ListView(f) => {
+            format!("array({})", type_name(f.data_type()))
+        }
+        other => other.to_string().to_lowercase(),
+    }
+}
+
+/// The rows of `batches` as JSON values.
+pub fn rows_of(batches: &[RecordBatch]) -> Result<Vec<Vec<Value>>> {
+    let mut rows = Vec::new();
+    for batch in batches {
+        let columns: Vec<&ArrayRef> = batch.columns().iter().collect();
+        for row in 0..batch.num_rows() {
+            rows.push(
+                columns
+                    .iter()
+                    .map(|c| json_value(c, row))
+                    .collect::<Result<Vec<_>>>()?,
+            );
+        }
+    }
+    Ok(rows)
+}
+
+fn number(x: f64) -> Value {
+    serde_json::Number::from_f64(x)
+        .map(Value::Number)
+        .unwrap_or_else(|| Value::String(x.to_string()))
+}
+
+fn json_value(array: &ArrayRef, row: usize) -> Result<Value> {
+    if array.is_null(row) {
+        return Ok(Value::Null);
+    }
+    Ok(match array.data_type() {
+        DataType::Int8 => array.as_primitive::<Int8Type>().value(row).into(),
+        DataType::Int16 => array.as_primitive::<Int16Type>().value(row).into(),
+        DataType::Int32 => array.as_primitive::<Int32Type>().value(row).into(),
+        DataType::Int64 => array.as_primitive::<Int64Type>().value(row).into(),
+        DataType::UInt8 => array.as_primitive::<UInt8Type>().value(row).into(),
+        DataType::UInt16 => array.as_primitive::<UInt16Type>().value(row).into(),
+        DataType::UInt32 => array.as_primitive::<UInt32Type>().value(row).into(),
+        DataType::UInt64 => array.as_primitive::<UInt64Type>().value(row).into(),
+        DataType::Float32 => number(array.as_primitive::<Float32Type>().value(row) as f64),
+        DataType::Float64 => number(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Boolean => array.as_boolean().value(row).into(),
+        DataType::Utf8 => array.as_string::<i32>().value(row).into(),
+        DataType::LargeUtf8 => array.as_string::<i64>().value(row).into(),
+        DataType::Utf8View => array.as_string_view().value(row).into(),
+        DataType::Binary => base64_bytes::encode(array.as_binary::<i32>().value(row)).into(),
+        DataType::BinaryView => base64_bytes::encode(array.as_binary_view().value(row)).into(),
+        DataType::List(_) => {
+            let values = array.as_list::<i32>().value(row);
+            Value::Array(
+                (0..values.len())
+                    .map(|i| json_value(&values, i))
+                    .collect::<Result<_>>()?,
+            )
+        }
+        _ => {
+            let formatter = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())?;
+            Value::String(formatter.value(row).to_string())
+        }
+    })
+}
+
+/// RFC 4180 CSV with a header row: fields with `,`, `"`, CR or LF are quoted, `"` doubled; NULL is
+/// an empty field; arrays are written as JSON.
+pub fn to_csv(result: &StoredResult) -> String {
+    let mut out = String::new();
+    let header: Vec<String> = result.columns.iter().map(|c| csv_field(&c.name)).collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for row in &result.rows {
+        let fields: Vec<String> = row
+            .iter()
+            .map(|v| match v {
+                Value::Null => String::new(),
+                Value::String(s) => csv_field(s),
+                other => csv_field(&other.to_string()),
+            })
+            .collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let r = StoredResult {
+            columns: vec![
+                ResultColumn {
+                    name: "a".into(),
+                    ty: "varchar".into(),
+                },
+                ResultColumn {
+                    name: "b, c".into(),
+                    ty: "double".into(),
+                },
+            ],
+            rows: vec![
+                vec![Value::from("x\"y"), Value::from(1.5)],
+                vec![Value::Null, Value::from("line\nbreak")],
+            ],
+            bytes_scanned: None,
+        };
+        assert_eq!(
+            to_csv(&r),
+            "a,\"b, c\"\r\n\"x\"\"y\",1.5\r\n,\"line\nbreak\"\r\n"
+        );
+    }
+
+    #[test]
+    fn ids_are_uuids_only() {
+        assert!(valid_id("0f8fad5b-d9cb-469f-a165-70867728950e"));
+        assert!(!valid_id("../../etc/passwd"));
+        assert!(!valid_id("0f8fad5b-d9cb-469f-a165-70867728950e/"));
+        assert!(!valid_id(""));
+    }
+}

@@ -1,0 +1,304 @@
+//! The one query service behind the dashboard, the REST API, direct Lambda invocations and the
+//! CLI: a report request is started and gets an id; its result is read in pages or as CSV. Two
+//! engines answer it: the embedded DataFusion engine (results kept in a folder or S3 prefix, so
+//! any instance can serve them) and Athena (results in Athena's own output location).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::reports::{Dialect, RenderedQuery, ReportRequest, ReportSchema, agents_sql};
+use super::results::{ResultStore, StoredResult, columns_of, rows_of};
+use super::{MAX_PAGE_ROWS, QueryState, ResultPage, SqlParam};
+use crate::athena::AthenaEngine;
+use crate::engine::{DailyCount, DayRange, LakeEngine, ReportColumns, Stats};
+use crate::sqlguard::{GuardPolicy, guard};
+use crate::{LakeError, Result};
+
+/// Bytes of custom SQL at most.
+pub const MAX_SQL_BYTES: usize = 64 * 1024;
+/// How long a presigned download URL lives.
+const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// The engine a service runs on.
+pub enum Backend {
+    /// The embedded engine over the lake, with where its results are kept.
+    DataFusion {
+        /// The engine.
+        engine: Arc<LakeEngine>,
+        /// Where results go.
+        results: ResultStore,
+    },
+    /// Amazon Athena.
+    Athena(Arc<AthenaEngine>),
+}
+
+/// How a result is downloaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Download {
+    /// The CSV itself.
+    Csv(Vec<u8>),
+    /// A (presigned) URL to redirect to.
+    Redirect(String),
+}
+
+/// The query service.
+pub struct QueryService {
+    backend: Backend,
+    schema: ReportSchema,
+    database: Option<String>,
+}
+
+/// A started query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Started {
+    /// Its id.
+    pub query_execution_id: String,
+}
+
+impl QueryService {
+    /// A service over `backend`; `database` is the Athena database custom SQL may name.
+    pub fn new(backend: Backend, schema: ReportSchema, database: Option<String>) -> Self {
+        QueryService {
+            backend,
+            schema,
+            database,
+        }
+    }
+
+    /// The report columns and limits.
+    pub fn schema(&self) -> &ReportSchema {
+        &self.schema
+    }
+
+    /// Which engine answers (`datafusion` or `athena`).
+    pub fn engine_name(&self) -> &'static str {
+        match self.backend {
+            Backend::DataFusion { .. } => "datafusion",
+            Backend::Athena(_) => "athena",
+        }
+    }
+
+    fn dialect(&self) -> Dialect {
+        match self.backend {
+            Backend::DataFusion { .. } => Dialect::DataFusion,
+            Backend::Athena(_) => Dialect::Athena,
+        }
+    }
+
+    /// Renders a request for this service's engine: built-in reports from their template,
+    /// custom SQL through the guard (parsed; one SELECT on the lake's table; limit capped).
+    pub fn render(&self, request: &ReportRequest) -> Result<RenderedQuery> {
+        match request {
+            ReportRequest::Custom { sql, limit } => {
+                let policy = GuardPolicy {
+                    table: self.schema.table.clone(),
+                    database: self.database.clone(),
+                    max_limit: self.schema.max_limit,
+                    max_len: MAX_SQL_BYTES,
+                };
+                let requested = super::reports::effective_limit(*limit, self.schema.max_limit)?;
+                let guarded = guard(sql, &policy, Some(requested))
+                    .map_err(|e| LakeError::InvalidInput(format!("custom SQL refused: {e}")))?;
+                Ok(RenderedQuery {
+                    sql: guarded.sql,
+                    params: Vec::new(),
+                    limit: guarded.limit,
+                })
+            }
+            other => other.render(&self.schema, self.dialect()),
+        }
+    }
+
+    /// Starts a report; returns its id.
+    pub async fn submit(&self, request: &ReportRequest) -> Result<Started> {
+        let rendered = self.render(request)?;
+        let id = self.start_sql(&rendered.sql, &rendered.params).await?;
+        tracing::info!(report = request.name(), id = %id, engine = self.engine_name(), "query started");
+        Ok(Started {
+            query_execution_id: id,
+        })
+    }
+
+    async fn start_sql(&self, sql: &str, params: &[SqlParam]) -> Result<String> {
+        match &self.backend {
+            Backend::DataFusion { engine, results } => {
+                let out = engine.query(sql, params).await?;
+                let stored = StoredResult {
+                    columns: columns_of(&out.schema),
+                    rows: rows_of(&out.batches)?,
+                    bytes_scanned: out.bytes_scanned,
+                };
+                let id = uuid::Uuid::new_v4().to_string();
+                results.save(&id, &stored).await?;
+                Ok(id)
+            }
+            Backend::Athena(athena) => athena.start(sql, params).await,
+        }
+    }
+
+    /// One page of a query's result (`next_token` from the previous page).
+    pub async fn results(
+        &self,
+        id: &str,
+        next_token: Option<&str>,
+        max_rows: usize,
+    ) -> Result<ResultPage> {
+        let max_rows = max_rows.clamp(1, MAX_PAGE_ROWS);
+        match &self.backend {
+            Backend::DataFusion { results, .. } => {
+                let stored = results.load(id).await?;
+                let offset = match next_token {
+                    None => 0,
+                    Some(t) => t.parse::<usize>().map_err(|_| {
+                        LakeError::InvalidInput(format!("nextToken {t:?} is not one of ours"))
+                    })?,
+                };
+                let end = (offset + max_rows).min(stored.rows.len());
+                let rows = stored.rows.get(offset..end).unwrap_or_default().to_vec();
+                Ok(ResultPage {
+                    state: QueryState::Succeeded,
+                    columns: stored.columns,
+                    rows,
+                    next_token: (end < stored.rows.len()).then(|| end.to_string()),
+                    bytes_scanned: stored.bytes_scanned,
+                })
+            }
+            Backend::Athena(athena) => athena.page(id, next_token, max_rows).await,
+        }
+    }
+
+    /// The whole result as CSV (DataFusion), or where to fetch it (Athena: a presigned URL).
+    pub async fn download(&self, id: &str) -> Result<Download> {
+        match &self.backend {
+            Backend::DataFusion { results, .. } => Ok(Download::Csv(results.csv(id).await?)),
+            Backend::Athena(athena) => Ok(Download::Redirect(
+                athena.download_url(id, DOWNLOAD_URL_LIFETIME).await?,
+            )),
+        }
+    }
+
+    /// Runs a report to the end and returns its rows (up to its limit): for direct Lambda
+    /// invocations and the CLI.
+    pub async fn run(&self, request: &ReportRequest) -> Result<ResultPage> {
+        let rendered = self.render(request)?;
+        self.run_sql(&rendered.sql, &rendered.params).await
+    }
+
+    async fn run_sql(&self, sql: &str, params: &[SqlParam]) -> Result<ResultPage> {
+        let id = self.start_sql(sql, params).await?;
+        if let Backend::Athena(athena) = &self.backend {
+            let state = athena.wait(&id).await?;
+            if let QueryState::Failed(why) = state {
+                return Err(LakeError::Engine(
+                    datafusion::error::DataFusionError::Execution(format!("Athena: {why}")),
+                ));
+            }
+        }
+        let mut page = self.results(&id, None, MAX_PAGE_ROWS).await?;
+        while let Some(token) = page.next_token.take() {
+            let next = self.results(&id, Some(&token), MAX_PAGE_ROWS).await?;
+            page.rows.extend(next.rows);
+            page.next_token = next.next_token;
+        }
+        Ok(page)
+    }
+
+    /// The distinct agents (for the dashboard's dropdown).
+    pub async fn agents(&self) -> Result<Vec<String>> {
+        let page = self
+            .run_sql(&agents_sql(&self.schema, self.schema.max_limit), &[])
+            .await?;
+        Ok(page
+            .rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next())
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect())
+    }
+
+    /// The stat cards' numbers for a range of days (or everything).
+    pub async fn stats(&self, range: Option<DayRange>, columns: &ReportColumns) -> Result<Stats> {
+        match &self.backend {
+            Backend::DataFusion { engine, .. } => engine.stats(range, columns).await,
+            Backend::Athena(_) => {
+                let (sql, params) = stats_sql(&self.schema.table, range, columns);
+                let page = self.run_sql(&sql, &params).await?;
+                let row = page.rows.into_iter().next().unwrap_or_default();
+                let n = |i: usize| row.get(i).and_then(|v| v.as_u64());
+                Ok(Stats {
+                    total_rows: n(0).unwrap_or(0),
+                    unique_contacts: n(1),
+                    channels: n(2),
+                    agents: n(3),
+                })
+            }
+        }
+    }
+
+    /// Rows per day in a range of days (both ends included), or in the whole lake.
+    pub async fn daily(&self, range: Option<DayRange>) -> Result<Vec<DailyCount>> {
+        match &self.backend {
+            Backend::DataFusion { engine, .. } => engine.daily(range).await,
+            Backend::Athena(_) => {
+                let range = match range {
+                    Some(r) => r,
+                    None => DayRange::new(
+                        chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default(),
+                        chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
+                    )?,
+                };
+                let request = ReportRequest::DailyByChannel {
+                    start: range.from.to_string(),
+                    end: range.to.to_string(),
+                    limit: None,
+                };
+                let rendered = request.render(&self.schema, Dialect::Athena)?;
+                // Sum the per-channel rows per day: one query, the same partition predicates.
+                let page = self.run_sql(&rendered.sql, &rendered.params).await?;
+                let mut days: std::collections::BTreeMap<chrono::NaiveDate, u64> =
+                    Default::default();
+                for row in page.rows {
+                    let day = row
+                        .first()
+                        .and_then(|d| d.as_str())
+                        .and_then(|d| d.parse().ok());
+                    let n = row.get(2).and_then(|n| n.as_u64()).unwrap_or(0);
+                    if let Some(day) = day {
+                        *days.entry(day).or_default() += n;
+                    }
+                }
+                Ok(days
+                    .into_iter()
+                    .map(|(day, rows)| DailyCount { day, rows })
+                    .collect())
+            }
+        }
+    }
+}
+
+/// The stat cards as one Athena query: the range as `?` parameters on the partition columns.
+fn stats_sql(
+    table: &str,
+    range: Option<DayRange>,
+    columns: &ReportColumns,
+) -> (String, Vec<SqlParam>) {
+    use crate::athena_ddl::sql_identifier as q;
+    let mut sql = format!(
+        "SELECT count(*), count(DISTINCT {}), count(DISTINCT {}), count(DISTINCT {}) FROM {}",
+        q(&columns.contact),
+        q(&columns.channel),
+        q(&columns.agent),
+        q(table)
+    );
+    let mut params = Vec::new();
+    if let Some(r) = range {
+        let (predicate, p) = super::reports::range_predicate(r.from, r.to, Dialect::Athena);
+        sql.push_str(" WHERE ");
+        sql.push_str(&predicate);
+        params = p;
+    }
+    (sql, params)
+}
