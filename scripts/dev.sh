@@ -74,6 +74,12 @@ cmd_bench() {
     "$bin" convert --source "$dir/native-$n" --lake "$dir/lake-$n" --sk-attr InitiationTimestamp \
       --extra-date-column report_date --json | python3 -c "$summarize"
   done
+  local q=${BENCH_QUERY_ROWS:-1000000}
+  "$bin" demo --dir "$dir/query" --items "$q" --days 365 --end 2026-06-30 --seed 3 --no-serve > /dev/null
+  printf 'queries on %d rows (DataFusion, p50/p90 ms of 20 runs): ' "$q"
+  "$bin" bench-queries --lake "$dir/query/lake" --runs 20 | python3 -c '
+import json,sys; r=json.load(sys.stdin)
+print(", ".join(f"{k} {r[k][\"p50_ms\"]:.1f}/{r[k][\"p90_ms\"]:.1f}" for k in ("stats","daily","by_agent")))'
   local n=${BENCH_EXPORT_ITEMS:-100000}
   scripts/with-dynalite.sh bash -c "
     '$bin' demo --dir '$dir/demo' --items $n --days 90 --end 2026-06-30 --no-serve > /dev/null

@@ -151,6 +151,48 @@ async fn export_to_s3_writes_every_partition_and_the_manifest_last() {
         let size = std::fs::metadata(root.join(&f.path)).expect("object").len();
         assert_eq!(size, f.bytes, "{}", f.path);
     }
+    // The embedded engine reads the S3 lake directly, results going to an S3 prefix too.
+    let engine = lake::engine::LakeEngine::open_at(lake.location(), &s3, "gsi_export")
+        .await
+        .expect("engine over s3");
+    let daily = engine.daily(None).await.expect("daily");
+    let got: BTreeMap<String, u64> = daily.iter().map(|d| (d.day.to_string(), d.rows)).collect();
+    assert_eq!(got, want_per_day(&items));
+    let results = lake::query::results::ResultStore::S3(
+        S3Prefix::connect(&s3, &bucket, "results")
+            .await
+            .expect("client"),
+    );
+    let service = lake::query::service::QueryService::new(
+        lake::query::service::Backend::DataFusion {
+            engine: Arc::new(engine),
+            results,
+        },
+        lake::query::reports::ReportSchema {
+            table: "gsi_export".into(),
+            agent: "agent".into(),
+            contact: "contactid".into(),
+            channel: "channel".into(),
+            time: None,
+            max_limit: 100,
+        },
+        None,
+    );
+    let started = service
+        .submit(&lake::query::reports::ReportRequest::AllRecords { limit: Some(7) })
+        .await
+        .expect("query runs");
+    let page = service
+        .results(&started.query_execution_id, None, 100)
+        .await
+        .expect("results from S3");
+    assert_eq!(page.rows.len(), 7);
+    assert!(
+        support::s3_bucket_dir(&bucket)
+            .join(format!("results/{}.csv", started.query_execution_id))
+            .exists()
+    );
+
     // Nothing of the local work folder leaks into the bucket.
     assert!(
         objects(&root)

@@ -37,6 +37,9 @@ pub enum Command {
     Query(crate::query_cmd::QueryCmdArgs),
     /// Print (or run) the Athena DDL for a lake: database and table with partition projection.
     AthenaDdl(crate::query_cmd::AthenaDdlArgs),
+    /// Time stats, daily and by_agent on a lake (p50/p90), for benchmarks.
+    #[command(hide = true)]
+    BenchQueries(crate::query_cmd::BenchQueriesArgs),
 }
 
 /// Where and how to serve.

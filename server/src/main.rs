@@ -76,6 +76,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Snapshot(args) => server::snapshot_cmd::run(args).await,
         Command::Query(args) => server::query_cmd::run_query(args).await,
         Command::AthenaDdl(args) => server::query_cmd::run_athena_ddl(args).await,
+        Command::BenchQueries(args) => server::query_cmd::run_bench_queries(args).await,
         Command::Sample(args) => {
             let items = lake::sample::generate(&demo::spec(&args.spec));
             demo::write_items(&args.out, &items)

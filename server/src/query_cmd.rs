@@ -335,11 +335,129 @@ pub async fn run_athena_ddl(args: AthenaDdlArgs) -> anyhow::Result<()> {
         for s in &statements {
             athena.run_statement(s).await?;
         }
+        for (name, sql) in named_queries(q)? {
+            athena
+                .create_named_query(
+                    &format!("dynamo-lake {name}"),
+                    &format!("dynamo-lake built-in report {name}; ? are its parameters"),
+                    &sql,
+                )
+                .await?;
+        }
         eprintln!(
-            "created {}.{} in workgroup {}",
+            "created {}.{} and the built-in reports as named queries in workgroup {}",
             table.database, table.table, q.athena.athena_workgroup
         );
     }
+    Ok(())
+}
+
+/// The built-in reports as Athena SQL with `?` placeholders, for named queries.
+pub fn named_queries(q: &QueryArgs) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let columns = q.columns();
+    let schema = ReportSchema {
+        table: q.table.to_lowercase(),
+        agent: columns.agent,
+        contact: columns.contact,
+        channel: columns.channel,
+        time: None,
+        max_limit: q.max_rows.max(1),
+    };
+    let (day, text) = ("2026-01-01".to_string(), "?".to_string());
+    let reports = [
+        ReportRequest::AllRecords { limit: None },
+        ReportRequest::ByDateRange {
+            start: day.clone(),
+            end: day.clone(),
+            limit: None,
+        },
+        ReportRequest::ByAgent {
+            agent: text.clone(),
+            limit: None,
+        },
+        ReportRequest::ByContactId {
+            contact_id: text,
+            limit: None,
+        },
+        ReportRequest::DailyByAgent {
+            start: day.clone(),
+            end: day.clone(),
+            limit: None,
+        },
+        ReportRequest::DailyByChannel {
+            start: day.clone(),
+            end: day,
+            limit: None,
+        },
+    ];
+    reports
+        .iter()
+        .map(|r| {
+            let rendered = r.render(&schema, lake::query::reports::Dialect::Athena)?;
+            Ok((r.name(), rendered.sql))
+        })
+        .collect()
+}
+
+/// Arguments of the hidden `bench-queries` command.
+#[derive(Debug, Args)]
+pub struct BenchQueriesArgs {
+    /// Runs of each query.
+    #[arg(long, default_value_t = 20)]
+    pub runs: usize,
+    /// The lake and the engine.
+    #[command(flatten)]
+    pub query: QueryArgs,
+}
+
+/// Times `stats`, `daily` and `by_agent` through the query service; prints p50/p90 in ms as JSON.
+pub async fn run_bench_queries(args: BenchQueriesArgs) -> anyhow::Result<()> {
+    let service = args.query.open().await?;
+    let columns = args.query.columns();
+    let agent = service
+        .agents()
+        .await?
+        .into_iter()
+        .next()
+        .context("the lake has no agents to query")?;
+    let days = service.daily(None).await?;
+    let (first, last) = match (days.first(), days.last()) {
+        (Some(a), Some(b)) => (a.day, b.day),
+        _ => anyhow::bail!("the lake is empty"),
+    };
+    let range = lake::engine::DayRange::new(first, last)?;
+    let mut out = serde_json::Map::new();
+    let rows = service.stats(None, &columns).await?.total_rows;
+    out.insert("rows".into(), rows.into());
+    for name in ["stats", "daily", "by_agent"] {
+        let mut times = Vec::with_capacity(args.runs);
+        for _ in 0..args.runs.max(1) {
+            let started = std::time::Instant::now();
+            let answered = match name {
+                "stats" => service.stats(None, &columns).await?.total_rows as usize,
+                "daily" => service.daily(Some(range)).await?.len(),
+                _ => {
+                    service
+                        .run(&ReportRequest::ByAgent {
+                            agent: agent.clone(),
+                            limit: Some(100),
+                        })
+                        .await?
+                        .rows
+                        .len()
+                }
+            };
+            anyhow::ensure!(answered > 0, "{name} answered nothing");
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+        out.insert(
+            name.into(),
+            serde_json::json!({"p50_ms": at(0.5), "p90_ms": at(0.9), "runs": times.len()}),
+        );
+    }
+    println!("{}", serde_json::Value::Object(out));
     Ok(())
 }
 
