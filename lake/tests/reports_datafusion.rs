@@ -365,3 +365,24 @@ async fn results_page_download_and_survive_the_instance() {
         .expect_err("bad token");
     assert!(bad_token.to_string().contains("nextToken"), "{bad_token}");
 }
+
+#[tokio::test]
+async fn breakdowns_count_rows_per_value_most_first() {
+    let f = fixture();
+    let svc = service(&f).await;
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(2026, 2, 1).expect("d"),
+        NaiveDate::from_ymd_opt(2026, 2, 28).expect("d"),
+    );
+    let got = svc
+        .breakdown(Some(DayRange::new(from, to).expect("range")), "channel")
+        .await
+        .expect("breakdown");
+    let mut want: BTreeMap<Option<String>, u64> = BTreeMap::new();
+    for i in f.items.iter().filter(|i| (from..=to).contains(&day_of(i))) {
+        *want.entry(text(i, "Channel").map(str::to_string)).or_default() += 1;
+    }
+    let as_map: BTreeMap<Option<String>, u64> = got.iter().cloned().collect();
+    assert_eq!(as_map, want);
+    assert!(got.windows(2).all(|w| w[0].1 >= w[1].1), "most first: {got:?}");
+}

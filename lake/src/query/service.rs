@@ -187,15 +187,27 @@ impl QueryService {
         self.run_sql(&rendered.sql, &rendered.params).await
     }
 
+    /// Runs SQL to the end and returns every row. The embedded engine answers in-process and
+    /// keeps nothing; Athena is started, waited for and paged through.
     async fn run_sql(&self, sql: &str, params: &[SqlParam]) -> Result<ResultPage> {
-        let id = self.start_sql(sql, params).await?;
-        if let Backend::Athena(athena) = &self.backend {
-            let state = athena.wait(&id).await?;
-            if let QueryState::Failed(why) = state {
-                return Err(LakeError::Engine(
-                    datafusion::error::DataFusionError::Execution(format!("Athena: {why}")),
-                ));
+        let athena = match &self.backend {
+            Backend::DataFusion { engine, .. } => {
+                let out = engine.query(sql, params).await?;
+                return Ok(ResultPage {
+                    state: QueryState::Succeeded,
+                    columns: columns_of(&out.schema),
+                    rows: rows_of(&out.batches)?,
+                    next_token: None,
+                    bytes_scanned: out.bytes_scanned,
+                });
             }
+            Backend::Athena(athena) => athena,
+        };
+        let id = athena.start(sql, params).await?;
+        if let QueryState::Failed(why) = athena.wait(&id).await? {
+            return Err(LakeError::Engine(
+                datafusion::error::DataFusionError::Execution(format!("Athena: {why}")),
+            ));
         }
         let mut page = self.results(&id, None, MAX_PAGE_ROWS).await?;
         while let Some(token) = page.next_token.take() {
@@ -236,6 +248,40 @@ impl QueryService {
                 })
             }
         }
+    }
+
+    /// Rows per value of `column` (SQL name) in a range of days (or everything), most first, ties
+    /// by value; NULL counts as its own value (`None`). For the dashboard's pie, doughnut and bars.
+    pub async fn breakdown(
+        &self,
+        range: Option<DayRange>,
+        column: &str,
+    ) -> Result<Vec<(Option<String>, u64)>> {
+        use crate::athena_ddl::sql_identifier as q;
+        let dialect = self.dialect();
+        let (predicate, params) = match range {
+            Some(r) => {
+                let (p, params) = super::reports::range_predicate(r.from, r.to, dialect);
+                (format!(" WHERE {p}"), params)
+            }
+            None => (String::new(), Vec::new()),
+        };
+        let col = q(column);
+        let sql = format!(
+            "SELECT {col} AS label, count(*) AS n FROM {}{predicate} GROUP BY {col} ORDER BY n DESC, label ASC LIMIT {}",
+            q(&self.schema.table),
+            self.schema.max_limit
+        );
+        let page = self.run_sql(&sql, &params).await?;
+        Ok(page
+            .rows
+            .into_iter()
+            .map(|r| {
+                let label = r.first().and_then(|v| v.as_str()).map(str::to_string);
+                let n = r.get(1).and_then(|v| v.as_u64()).unwrap_or(0);
+                (label, n)
+            })
+            .collect())
     }
 
     /// Rows per day in a range of days (both ends included), or in the whole lake.
