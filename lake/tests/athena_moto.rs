@@ -479,3 +479,104 @@ async fn statements_run_to_completion_and_named_queries_are_created() {
     assert_eq!(got.database(), DATABASE);
     assert_eq!(got.work_group(), Some("primary"));
 }
+
+#[tokio::test]
+async fn the_query_service_runs_reports_on_athena_with_parameters() {
+    use lake::query::reports::{ReportRequest, ReportSchema};
+    use lake::query::service::{Backend, Download, QueryService};
+    let (s3, bucket) = support::s3_bucket("athena-service");
+    let _turn = MOTO.lock().await;
+    set_transition(None).await;
+    let athena = engine(
+        Some(format!("s3://{bucket}/results/")),
+        s3.clone(),
+        Duration::from_secs(10),
+    )
+    .await;
+    let service = QueryService::new(
+        Backend::Athena(std::sync::Arc::new(athena)),
+        ReportSchema {
+            table: "gsi_export".into(),
+            agent: "agent".into(),
+            contact: "contactid".into(),
+            channel: "channel".into(),
+            time: None,
+            max_limit: 500,
+        },
+        Some(DATABASE.into()),
+    );
+    seed_results(
+        &[
+            ("contactid", "varchar"),
+            ("agent", "varchar"),
+            ("duration", "double"),
+        ],
+        &[vec![Some("c-1"), Some("O'Brien"), Some("12.5")]],
+    )
+    .await;
+    let hostile = "O'Brien'; DROP TABLE gsi_export; --";
+    let started = service
+        .submit(&ReportRequest::ByAgent {
+            agent: hostile.into(),
+            limit: Some(9999),
+        })
+        .await
+        .expect("started");
+    let id = started.query_execution_id;
+    let exec = sdk()
+        .get_query_execution()
+        .query_execution_id(&id)
+        .send()
+        .await
+        .expect("described")
+        .query_execution
+        .expect("execution");
+    let sql = exec.query().expect("sql");
+    assert!(
+        sql.contains("\"agent\" = ?") && !sql.contains("Brien"),
+        "{sql}"
+    );
+    assert!(sql.ends_with("LIMIT 500"), "the limit is capped: {sql}");
+    assert_eq!(
+        exec.execution_parameters(),
+        ["'O''Brien''; DROP TABLE gsi_export; --'".to_string()]
+    );
+    // The page: typed, header dropped.
+    let page = loop {
+        let page = service.results(&id, None, 100).await.expect("page");
+        if page.state.is_done() {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        page.rows,
+        vec![vec![json!("c-1"), json!("O'Brien"), json!(12.5)]]
+    );
+    // Download: a presigned redirect to Athena's result object.
+    let Download::Redirect(url) = service.download(&id).await.expect("download") else {
+        panic!("Athena downloads redirect");
+    };
+    assert!(
+        url.contains(&format!("/{bucket}/results/{id}.csv?")),
+        "{url}"
+    );
+
+    // Custom SQL passes the guard (qualified with the Athena database) and gets a limit.
+    let started = service
+        .submit(&ReportRequest::Custom {
+            sql: format!("SELECT channel, count(*) FROM {DATABASE}.gsi_export GROUP BY channel"),
+            limit: None,
+        })
+        .await
+        .expect("custom SQL accepted");
+    let exec = sdk()
+        .get_query_execution()
+        .query_execution_id(&started.query_execution_id)
+        .send()
+        .await
+        .expect("described")
+        .query_execution
+        .expect("execution");
+    assert!(exec.query().expect("sql").ends_with("LIMIT 500"));
+}

@@ -436,16 +436,14 @@ pub async fn run_bench_queries(args: BenchQueriesArgs) -> anyhow::Result<()> {
             let answered = match name {
                 "stats" => service.stats(None, &columns).await?.total_rows as usize,
                 "daily" => service.daily(Some(range)).await?.len(),
-                _ => {
-                    service
-                        .run(&ReportRequest::ByAgent {
-                            agent: agent.clone(),
-                            limit: Some(100),
-                        })
-                        .await?
-                        .rows
-                        .len()
-                }
+                _ => service
+                    .run(&ReportRequest::ByAgent {
+                        agent: agent.clone(),
+                        limit: Some(100),
+                    })
+                    .await?
+                    .rows
+                    .len(),
             };
             anyhow::ensure!(answered > 0, "{name} answered nothing");
             times.push(started.elapsed().as_secs_f64() * 1000.0);

@@ -428,6 +428,33 @@ mod tests {
     }
 
     #[test]
+    fn every_built_in_report_passes_the_sql_guard() {
+        use crate::sqlguard::{GuardPolicy, guard};
+        let policy = GuardPolicy {
+            table: "gsi_export".into(),
+            database: None,
+            max_limit: 1000,
+            max_len: 64 * 1024,
+        };
+        let reports = [
+            r#"{"query":"all_records","limit":10}"#,
+            r#"{"query":"by_date_range","start":"2025-12-30","end":"2026-01-02"}"#,
+            r#"{"query":"by_agent","agent":"O'Brien"}"#,
+            r#"{"query":"by_contact_id","contact_id":"x"}"#,
+            r#"{"query":"daily_by_agent","start":"2026-01-01","end":"2026-01-31"}"#,
+            r#"{"query":"daily_by_channel","start":"2026-01-01","end":"2026-01-31"}"#,
+        ];
+        for json in reports {
+            for dialect in [Dialect::DataFusion, Dialect::Athena] {
+                let q = request(json).render(&schema(), dialect).expect("renders");
+                let guarded = guard(&q.sql, &policy, None)
+                    .unwrap_or_else(|e| panic!("{json} ({dialect:?}) refused: {e}\n{}", q.sql));
+                assert_eq!(guarded.limit, q.limit.min(1000), "{json}");
+            }
+        }
+    }
+
+    #[test]
     fn aliases_of_the_seed_and_the_api_are_accepted() {
         let a = request(
             r#"{"query":"daily_by_channel","startDate":"2026-01-01","endDate":"2026-01-31"}"#,
