@@ -112,14 +112,25 @@ cmd_test() {
   fi
   log "cargo tests"
   cargo test --workspace --exclude frontend --locked
+  run_playwright
+  log "all checks passed in $(elapsed)"
+}
+
+# Playwright against the debug binary (built by cargo test above, or by cmd_e2e).
+run_playwright() {
   log "browser tests (Playwright, Debian Chromium)"
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   E2E_DATA=$(mktemp -d)
   trap 'rm -rf "$E2E_DATA"' EXIT
   (cd tests && DYNAMO_LAKE_BIN="$CARGO_TARGET_DIR/debug/dynamo-lake" E2E_PORT="$port" E2E_DATA="$E2E_DATA" \
-    node_modules/.bin/playwright test)
-  log "all checks passed in $(elapsed)"
+    node_modules/.bin/playwright test "$@")
+}
+
+# Only the browser tests (for working on the dashboard): ./dev e2e [playwright args, e.g. a spec file].
+cmd_e2e() {
+  cmd_build
+  run_playwright "$@"
 }
 
 case "${1:-}" in
@@ -130,5 +141,6 @@ case "${1:-}" in
   release) shift; cmd_release "$@" ;;
   check-wasm-deps) shift; cmd_check_wasm_deps "$@" ;;
   bench) shift; cmd_bench "$@" ;;
+  e2e) shift; cmd_e2e "$@" ;;
   *) sed -n '2,10p' dev | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -4,10 +4,28 @@
 
 use leptos::prelude::*;
 
-use crate::model::{DashboardData, RangeInput};
+use crate::model::{DashboardData, RangeInput, ReportInput, ResultView};
 
 /// Loads the dashboard's numbers for a day range.
 #[server(prefix = "/_sfn", endpoint = "dashboard")]
 pub async fn load_dashboard(range: RangeInput) -> Result<DashboardData, ServerFnError> {
     crate::ssr::dashboard_data(range).await
+}
+
+/// The distinct agents, for the By Agent dropdown.
+#[server(prefix = "/_sfn", endpoint = "agents")]
+pub async fn list_agents() -> Result<Vec<String>, ServerFnError> {
+    crate::ssr::agents().await
+}
+
+/// Starts a report; returns its id. A refused input (bad date, guarded SQL) is the error message.
+#[server(prefix = "/_sfn", endpoint = "start_report")]
+pub async fn start_report(input: ReportInput) -> Result<String, ServerFnError> {
+    crate::ssr::start_report(input).await
+}
+
+/// Waits for a started report and returns its whole result.
+#[server(prefix = "/_sfn", endpoint = "fetch_result")]
+pub async fn fetch_result(id: String, report: String) -> Result<ResultView, ServerFnError> {
+    crate::ssr::fetch_result(id, report).await
 }

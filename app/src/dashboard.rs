@@ -76,12 +76,13 @@ fn Dashboard() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <crate::report::ReportPanel/>
         </div>
     }
 }
 
 /// A server function error as one short line for the page.
-fn short_error(e: &ServerFnError) -> String {
+pub(crate) fn short_error(e: &ServerFnError) -> String {
     match e {
         ServerFnError::ServerError(msg) => msg.clone(),
         _ => "The server could not be reached. Try again.".to_string(),

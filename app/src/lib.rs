@@ -1,12 +1,19 @@
 //! The dynamo-lake dashboard: components and server functions shared by the server (`ssr`) and the
 //! browser bundle (`hydrate`). Server-only code lives behind the `ssr` feature.
 
+// Leptos view types nest deeply; the dashboard page needs more than the default 128.
+#![recursion_limit = "256"]
+
 pub mod api;
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod charts;
 pub mod dashboard;
 pub mod model;
+pub mod report;
 #[cfg(feature = "ssr")]
 pub mod shell;
+pub mod table;
 pub mod theme;
 
 #[cfg(feature = "ssr")]

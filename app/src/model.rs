@@ -43,3 +43,47 @@ pub struct RangeInput {
     /// Last day, or empty.
     pub to: String,
 }
+
+/// A report the page asks for: the report's name and whichever inputs it uses (empty = unused).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ReportInput {
+    /// `all_records`, `by_date_range`, `by_agent`, `by_contact_id`, `daily_by_agent`,
+    /// `daily_by_channel` or `custom`.
+    pub query: String,
+    /// First day (`YYYY-MM-DD`).
+    pub start: String,
+    /// Last day (`YYYY-MM-DD`).
+    pub end: String,
+    /// Agent name.
+    pub agent: String,
+    /// Contact id.
+    pub contact_id: String,
+    /// Custom SQL.
+    pub sql: String,
+    /// Rows at most (empty = the server's maximum).
+    pub limit: String,
+}
+
+/// A result column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnView {
+    /// Name.
+    pub name: String,
+    /// SQL type (Athena's names: `varchar`, `double`, `bigint`, …).
+    pub ty: String,
+}
+
+/// A finished result as the page shows it: every value as text (`None` = NULL).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultView {
+    /// The query's id (for the server's CSV download).
+    pub id: String,
+    /// The report's name.
+    pub report: String,
+    /// Columns.
+    pub columns: Vec<ColumnView>,
+    /// Rows.
+    pub rows: Vec<Vec<Option<String>>>,
+    /// Bytes the engine read, when it knows.
+    pub bytes_scanned: Option<u64>,
+}

@@ -7,7 +7,9 @@ use lake::engine::{DayRange, ReportColumns};
 use lake::query::service::QueryService;
 use leptos::prelude::*;
 
-use crate::model::{DashboardData, DayCount, RangeInput, StatCards};
+use crate::model::{
+    ColumnView, DashboardData, DayCount, RangeInput, ReportInput, ResultView, StatCards,
+};
 
 /// What the server functions need, provided as Leptos context by the server.
 #[derive(Clone)]
@@ -64,5 +66,97 @@ pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFn
                 rows: d.rows,
             })
             .collect(),
+    })
+}
+
+fn state() -> Result<DashboardState, ServerFnError> {
+    use_context::<DashboardState>()
+        .ok_or_else(|| ServerFnError::new("the dashboard has no data source configured"))
+}
+
+/// A pipeline error as the page shows it: the user's mistake in full, anything else as a short
+/// line (the details go to the log).
+fn page_error(e: lake::LakeError) -> ServerFnError {
+    match e {
+        lake::LakeError::InvalidInput(msg) | lake::LakeError::NotFound(msg) => {
+            ServerFnError::new(msg)
+        }
+        other => {
+            tracing::error!(error = %other, "report failed");
+            ServerFnError::new("the query engine failed; see the server log")
+        }
+    }
+}
+
+/// The distinct agents.
+pub async fn agents() -> Result<Vec<String>, ServerFnError> {
+    state()?.query.agents().await.map_err(page_error)
+}
+
+/// The request body of a report input: only the fields its report uses.
+pub fn report_body(input: &ReportInput) -> Result<serde_json::Value, String> {
+    let mut body = serde_json::Map::new();
+    body.insert("query".into(), input.query.clone().into());
+    let fields: &[(&str, &str)] = match input.query.as_str() {
+        "by_date_range" | "daily_by_agent" | "daily_by_channel" => {
+            &[("start", &input.start), ("end", &input.end)]
+        }
+        "by_agent" => &[("agent", &input.agent)],
+        "by_contact_id" => &[("contact_id", &input.contact_id)],
+        "custom" => &[("sql", &input.sql)],
+        _ => &[],
+    };
+    for (name, value) in fields {
+        if value.trim().is_empty() {
+            return Err(format!(
+                "{} is required for this report",
+                name.replace('_', " ")
+            ));
+        }
+        body.insert((*name).into(), (*value).into());
+    }
+    let limit = input.limit.trim();
+    if !limit.is_empty() {
+        let n: u64 = limit
+            .parse()
+            .map_err(|_| format!("limit {limit:?} is not a whole number"))?;
+        body.insert("limit".into(), n.into());
+    }
+    Ok(serde_json::Value::Object(body))
+}
+
+/// Starts a report.
+pub async fn start_report(input: ReportInput) -> Result<String, ServerFnError> {
+    let body = report_body(&input).map_err(ServerFnError::new)?;
+    let request = lake::query::reports::ReportRequest::from_json(body).map_err(page_error)?;
+    let started = state()?.query.submit(&request).await.map_err(page_error)?;
+    Ok(started.query_execution_id)
+}
+
+/// Waits for a report and returns its rows as text.
+pub async fn fetch_result(id: String, report: String) -> Result<ResultView, ServerFnError> {
+    let page = state()?.query.fetch_all(&id).await.map_err(page_error)?;
+    let text = |v: serde_json::Value| match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    };
+    Ok(ResultView {
+        id,
+        report,
+        columns: page
+            .columns
+            .into_iter()
+            .map(|c| ColumnView {
+                name: c.name,
+                ty: c.ty,
+            })
+            .collect(),
+        rows: page
+            .rows
+            .into_iter()
+            .map(|r| r.into_iter().map(text).collect())
+            .collect(),
+        bytes_scanned: page.bytes_scanned,
     })
 }

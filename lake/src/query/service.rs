@@ -170,6 +170,22 @@ impl QueryService {
         }
     }
 
+    /// Waits for a started query (Athena) and returns its whole result.
+    pub async fn fetch_all(&self, id: &str) -> Result<ResultPage> {
+        if let Backend::Athena(athena) = &self.backend
+            && let QueryState::Failed(why) = athena.wait(id).await?
+        {
+            return Err(LakeError::InvalidInput(format!("the query failed: {why}")));
+        }
+        let mut page = self.results(id, None, MAX_PAGE_ROWS).await?;
+        while let Some(token) = page.next_token.take() {
+            let next = self.results(id, Some(&token), MAX_PAGE_ROWS).await?;
+            page.rows.extend(next.rows);
+            page.next_token = next.next_token;
+        }
+        Ok(page)
+    }
+
     /// The whole result as CSV (DataFusion), or where to fetch it (Athena: a presigned URL).
     pub async fn download(&self, id: &str) -> Result<Download> {
         match &self.backend {
