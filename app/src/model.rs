@@ -24,6 +24,16 @@ pub struct DayCount {
     pub rows: u64,
 }
 
+/// One labelled count of a breakdown (a channel, an agent, an initiation method): a slice of a pie
+/// or doughnut, or a bar of a top-N chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slice {
+    /// What is counted, as found in the data (shown escaped).
+    pub label: String,
+    /// How many rows have it.
+    pub value: u64,
+}
+
 /// Everything the dashboard shows for a range.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardData {
