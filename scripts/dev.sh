@@ -62,34 +62,37 @@ cmd_check_wasm_deps() { scripts/check-wasm-deps.sh; }
 # export from dynalite at 100k items. Prints one line per measurement.
 cmd_bench() {
   cmd_bootstrap
-  log "building dynamo-lake (release)"
-  cargo build -p server --release --locked
-  local bin="$CARGO_TARGET_DIR/release/dynamo-lake" dir
-  dir=$(mktemp -d)
-  trap 'rm -rf "$dir"' EXIT
-  local summarize='import json,sys; r=json.load(sys.stdin); print(f"{r[\"items_read\"]} items in {r[\"seconds\"]:.2f} s = {r[\"items_per_second\"]:.0f} items/s, peak RSS {r[\"peak_rss_bytes\"]/2**20:.0f} MiB, {len(r[\"files\"])} files")'
+  local bin=${BENCH_BIN:-}
+  if [ -z "$bin" ]; then
+    log "building dynamo-lake (release)"
+    cargo build -p server --release --locked
+    bin="$CARGO_TARGET_DIR/release/dynamo-lake"
+  fi
+  BENCH_DIR=$(mktemp -d)
+  trap 'rm -rf "$BENCH_DIR"' EXIT
+  local dir=$BENCH_DIR summary="$ROOT/scripts/bench_summary.py"
   for n in ${BENCH_CONVERT_ITEMS:-100000 1000000}; do
     "$bin" native-fixture --out "$dir/native-$n" --items "$n" --days 90 --end 2026-06-30 --seed 1 > /dev/null
     printf 'convert %8d items (%s gzip): ' "$n" "$(du -sh "$dir/native-$n" | cut -f1)"
     "$bin" convert --source "$dir/native-$n" --lake "$dir/lake-$n" --sk-attr InitiationTimestamp \
-      --extra-date-column report_date --json | python3 -c "$summarize"
+      --extra-date-column report_date --json | "$summary" pipeline
+    rm -rf "$dir/native-$n" "$dir/lake-$n"
   done
   local q=${BENCH_QUERY_ROWS:-1000000}
   "$bin" demo --dir "$dir/query" --items "$q" --days 365 --end 2026-06-30 --seed 3 --no-serve > /dev/null
-  printf 'queries on %d rows (DataFusion, p50/p90 ms of 20 runs): ' "$q"
-  "$bin" bench-queries --lake "$dir/query/lake" --runs 20 | python3 -c '
-import json,sys; r=json.load(sys.stdin)
-print(", ".join(f"{k} {r[k][\"p50_ms\"]:.1f}/{r[k][\"p90_ms\"]:.1f}" for k in ("stats","daily","by_agent")))'
+  printf 'queries (DataFusion, 20 runs each) on ' 
+  "$bin" bench-queries --lake "$dir/query/lake" --runs 20 | "$summary" queries
+  rm -rf "$dir/query"
   local n=${BENCH_EXPORT_ITEMS:-100000}
   scripts/with-dynalite.sh bash -c "
     '$bin' demo --dir '$dir/demo' --items $n --days 90 --end 2026-06-30 --no-serve > /dev/null
     printf 'export  %8d items (dynalite, GSI query): ' $n
     '$bin' export --table dynamo-lake-demo --index RecordType-InitiationTimestamp-index --pk-attr RecordType \
       --pk-value CTR --sk-attr InitiationTimestamp --from 2000-01-01 --to 2100-01-01 --lake '$dir/export-lake' \
-      --endpoint-url \$DYNAMO_LAKE_DEMO_ENDPOINT_URL --json 2>/dev/null | python3 -c '$summarize'
+      --endpoint-url \$DYNAMO_LAKE_DEMO_ENDPOINT_URL --json 2>/dev/null | '$summary' pipeline
     printf 'export  %8d items (dynalite, scan, 2 segments): ' $n
     '$bin' export --table dynamo-lake-demo --sk-attr InitiationTimestamp --parallel 2 --from 2000-01-01 --to 2100-01-01 \
-      --lake '$dir/scan-lake' --endpoint-url \$DYNAMO_LAKE_DEMO_ENDPOINT_URL --json 2>/dev/null | python3 -c '$summarize'
+      --lake '$dir/scan-lake' --endpoint-url \$DYNAMO_LAKE_DEMO_ENDPOINT_URL --json 2>/dev/null | '$summary' pipeline
   "
 }
 

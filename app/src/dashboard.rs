@@ -7,7 +7,6 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::load_dashboard;
-use crate::charts;
 use crate::model::{DashboardData, RangeInput, StatCards};
 use crate::theme::THEMES;
 
@@ -90,16 +89,27 @@ pub(crate) fn short_error(e: &ServerFnError) -> String {
 }
 
 #[component]
-fn Overview(data: DashboardData) -> impl IntoView {
-    let chart = charts::daily_bars(&data.daily, 960, 260);
+fn Overview(data: DashboardData) -> AnyView {
+    let chart = data.charts.daily;
     let days = data.daily.len();
+    let (channels, agents, initiation) = (
+        data.charts.channel,
+        data.charts.agent,
+        data.charts.initiation,
+    );
     view! {
         <StatCardRow stats=data.stats/>
         <section class="panel">
             <h2>"Daily contacts" <span class="hint">{format!("{days} days")}</span></h2>
             <div id="daily-chart" class="chart" inner_html=chart></div>
         </section>
+        <section class="charts">
+            <div class="panel"><div id="channel-chart" class="chart" inner_html=channels></div></div>
+            <div class="panel"><div id="agent-chart" class="chart" inner_html=agents></div></div>
+            <div class="panel"><div id="initiation-chart" class="chart" inner_html=initiation></div></div>
+        </section>
     }
+    .into_any()
 }
 
 #[component]

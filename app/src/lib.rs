@@ -7,6 +7,7 @@
 pub mod api;
 #[cfg(feature = "browser")]
 pub mod browser;
+#[cfg(feature = "ssr")]
 pub mod charts;
 pub mod dashboard;
 pub mod model;

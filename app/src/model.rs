@@ -43,6 +43,22 @@ pub struct DashboardData {
     pub stats: StatCards,
     /// Rows per day, oldest first.
     pub daily: Vec<DayCount>,
+    /// The four charts as SVG, drawn on the server (plotters stays out of the browser bundle;
+    /// colours are CSS variables, so a theme change needs no redraw).
+    pub charts: ChartSvgs,
+}
+
+/// The dashboard's charts, as SVG markup.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartSvgs {
+    /// Rows per day (bars).
+    pub daily: String,
+    /// Rows per channel (doughnut).
+    pub channel: String,
+    /// Rows per agent (top bars with "Others").
+    pub agent: String,
+    /// Rows per initiation method (pie).
+    pub initiation: String,
 }
 
 /// A day range chosen on the page (`YYYY-MM-DD`, both ends included); empty means open.

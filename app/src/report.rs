@@ -302,7 +302,7 @@ fn ResultsTable(result: ResultView) -> impl IntoView {
                 <button type="button" id="page-prev" class="secondary" prop:disabled=move || page.get() == 0
                     on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
                 <span id="page-info">{move || format!("Page {} of {pages} · {total} rows", page.get() + 1)}</span>
-                <button type="button" id="page-next" class="secondary" prop:disabled=move || page.get() + 1 >= pages
+                <button type="button" id="page-next" class="secondary" prop:disabled=move || { page.get() + 1 >= pages }
                     on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))>"Next"</button>
             </nav>
         </div>

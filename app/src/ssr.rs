@@ -7,8 +7,10 @@ use lake::engine::{DayRange, ReportColumns};
 use lake::query::service::QueryService;
 use leptos::prelude::*;
 
+use crate::charts;
 use crate::model::{
-    ColumnView, DashboardData, DayCount, RangeInput, ReportInput, ResultView, StatCards,
+    ChartSvgs, ColumnView, DashboardData, DayCount, RangeInput, ReportInput, ResultView, Slice,
+    StatCards,
 };
 
 /// What the server functions need, provided as Leptos context by the server.
@@ -51,6 +53,35 @@ pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFn
         .await
         .map_err(failed)?;
     let daily = state.query.daily(range).await.map_err(failed)?;
+    let q = &state.query;
+    let breakdown = |column: String| async move {
+        Ok::<_, lake::LakeError>(
+            q.breakdown(range, &column)
+                .await?
+                .into_iter()
+                .map(|(label, value)| Slice {
+                    label: label.unwrap_or_else(|| "(none)".to_string()),
+                    value,
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let by_channel = breakdown(state.columns.channel.clone())
+        .await
+        .map_err(failed)?;
+    let by_agent = breakdown(state.columns.agent.clone())
+        .await
+        .map_err(failed)?;
+    let by_initiation = breakdown(state.columns.initiation.clone())
+        .await
+        .map_err(failed)?;
+    let days: Vec<DayCount> = daily
+        .into_iter()
+        .map(|d| DayCount {
+            day: d.day.to_string(),
+            rows: d.rows,
+        })
+        .collect();
     Ok(DashboardData {
         source: state.source.clone(),
         stats: StatCards {
@@ -59,13 +90,13 @@ pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFn
             channels: stats.channels,
             agents: stats.agents,
         },
-        daily: daily
-            .into_iter()
-            .map(|d| DayCount {
-                day: d.day.to_string(),
-                rows: d.rows,
-            })
-            .collect(),
+        charts: ChartSvgs {
+            daily: charts::daily_bars(&days, 960, 260),
+            channel: charts::doughnut(&by_channel, 460, 260, "Contacts by channel"),
+            agent: charts::top_bars(&by_agent, 8, 460, 260, "Contacts by agent"),
+            initiation: charts::pie(&by_initiation, 460, 260, "By initiation method"),
+        },
+        daily: days,
     })
 }
 

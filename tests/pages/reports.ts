@@ -68,9 +68,7 @@ export class ReportPanel {
     const out: string[] = [];
     for (;;) {
       out.push(...(await this.column(name)));
-      const next = this.page.locator('#page-next');
-      if (await next.isDisabled()) return out;
-      await next.click();
+      if (!(await this.nextPage())) return out;
     }
   }
 
@@ -80,9 +78,17 @@ export class ReportPanel {
     for (;;) {
       const cols = await Promise.all(names.map((n) => this.column(n)));
       cols[0].forEach((_, r) => out.push(cols.map((c) => c[r])));
-      const next = this.page.locator('#page-next');
-      if (await next.isDisabled()) return out;
-      await next.click();
+      if (!(await this.nextPage())) return out;
     }
+  }
+
+  /** Goes to the next table page and waits for it; false on the last page. */
+  async nextPage(): Promise<boolean> {
+    const next = this.page.locator('#page-next');
+    if (await next.isDisabled()) return false;
+    const before = await this.pageInfo.textContent();
+    await next.click();
+    await expect(this.pageInfo).not.toHaveText(before ?? '');
+    return true;
   }
 }
