@@ -234,3 +234,128 @@ fn convert_writes_an_s3_lake_from_the_command_line() {
         assert!(path.exists(), "{} is in the bucket", path.display());
     }
 }
+
+#[test]
+fn query_runs_a_report_from_the_command_line() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
+        .args([
+            "demo",
+            "--items",
+            "400",
+            "--days",
+            "10",
+            "--no-serve",
+            "--dir",
+        ])
+        .arg(work.path())
+        .output()
+        .expect("demo runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let items: Vec<serde_json::Value> = std::fs::read_to_string(work.path().join("sample.jsonl"))
+        .expect("sample")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("item"))
+        .collect();
+    let agent = "O'Brien, Seán";
+    let want = items.iter().filter(|i| i["Agent"]["S"] == agent).count();
+    let lake = work.path().join("lake");
+    let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
+        .args(["query", "--report", "by_agent", "--param"])
+        .arg(format!("agent={agent}"))
+        .arg("--lake")
+        .arg(&lake)
+        .env_remove("DYNAMO_LAKE_ENGINE")
+        .output()
+        .expect("query runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["count"], want);
+
+    let (code, err) = run(&[
+        "query",
+        "--report",
+        "custom",
+        "--param",
+        "sql=DROP TABLE gsi_export",
+        "--lake",
+        &lake.display().to_string(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("refused"), "{err}");
+    let (code, err) = run(&[
+        "query", "--report", "by_agent", "--param", "agent", "--lake", "x",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("NAME=VALUE"), "{err}");
+}
+
+#[test]
+fn athena_ddl_is_generated_from_an_s3_lake() {
+    let s3 = local_s3();
+    std::fs::create_dir(s3.root.path().join("ddl-bucket")).expect("bucket");
+    let work = tempfile::tempdir().expect("tempdir");
+    let export = work.path().join("export");
+    let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
+        .args(["native-fixture", "--items", "300", "--days", "3", "--out"])
+        .arg(&export)
+        .output()
+        .expect("fixture");
+    assert!(out.status.success());
+    let status = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
+        .args(["convert", "--sk-attr", "InitiationTimestamp", "--source"])
+        .arg(&export)
+        .args([
+            "--lake",
+            "s3://ddl-bucket/contacts",
+            "--s3-endpoint-url",
+            &s3.endpoint,
+        ])
+        .output()
+        .expect("convert");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
+        .args([
+            "athena-ddl",
+            "--lake",
+            "s3://ddl-bucket/contacts",
+            "--s3-endpoint-url",
+            &s3.endpoint,
+        ])
+        .output()
+        .expect("athena-ddl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ddl = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        ddl.contains("CREATE DATABASE IF NOT EXISTS `dynamo_lake`"),
+        "{ddl}"
+    );
+    assert!(
+        ddl.contains("CREATE EXTERNAL TABLE IF NOT EXISTS `dynamo_lake`.`gsi_export`"),
+        "{ddl}"
+    );
+    assert!(ddl.contains("`agent` string"), "{ddl}");
+    assert!(
+        ddl.contains("'storage.location.template'='s3://ddl-bucket/contacts/year=${year}/month=${month}/day=${day}/'"),
+        "{ddl}"
+    );
+    let (code, err) = run(&["athena-ddl", "--lake", "/tmp/local-lake"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("s3://"), "{err}");
+}
