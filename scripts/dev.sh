@@ -130,6 +130,21 @@ run_playwright() {
     node_modules/.bin/playwright test "$@")
 }
 
+# Dashboard figures (release binary with the bundle): navigation → interactive, bytes transferred,
+# and a 100 000-row results table. Prints JSON lines.
+cmd_bench_ui() {
+  cmd_bootstrap
+  build_wasm
+  log "building dynamo-lake (release)"
+  cargo build -p server --release --locked
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  E2E_DATA=$(mktemp -d)
+  trap 'rm -rf "$E2E_DATA"' EXIT
+  (cd tests && DYNAMO_LAKE_BIN="$CARGO_TARGET_DIR/release/dynamo-lake" E2E_PORT="$port" E2E_DATA="$E2E_DATA" \
+    node_modules/.bin/playwright test -c bench.config.ts)
+}
+
 # Only the browser tests (for working on the dashboard): ./dev e2e [playwright args, e.g. a spec file].
 cmd_e2e() {
   cmd_build
@@ -145,5 +160,6 @@ case "${1:-}" in
   check-wasm-deps) shift; cmd_check_wasm_deps "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   e2e) shift; cmd_e2e "$@" ;;
+  bench-ui) shift; cmd_bench_ui "$@" ;;
   *) sed -n '2,10p' dev | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -253,7 +253,7 @@ fn ResultsTable(result: ResultView) -> impl IntoView {
                                     .unwrap_or_else(|| "NULL".to_string());
                                 let is_null = cell.is_none();
                                 let value = full.clone();
-                                let copy = move |_| {
+                                let copy = move |_: ()| {
                                     let value = value.clone();
                                     copied.set(Some((row, col)));
                                     #[cfg(feature = "browser")]
@@ -275,7 +275,17 @@ fn ResultsTable(result: ResultView) -> impl IntoView {
                                     }
                                     c
                                 };
-                                view! { <td class=class title=full on:click=copy>{shown}</td> }
+                                let key_copy = copy.clone();
+                                let on_key = move |ev: leptos::ev::KeyboardEvent| {
+                                    if ev.key() == "Enter" || ev.key() == " " {
+                                        ev.prevent_default();
+                                        key_copy(());
+                                    }
+                                };
+                                view! {
+                                    <td class=class title=full tabindex="0"
+                                        on:click=move |_| copy(()) on:keydown=on_key>{shown}</td>
+                                }
                             })
                             .collect_view();
                         view! { <tr>{cells}</tr> }
