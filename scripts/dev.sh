@@ -135,14 +135,21 @@ run_playwright() {
 cmd_bench_ui() {
   cmd_bootstrap
   build_wasm
-  log "building dynamo-lake (release)"
-  cargo build -p server --release --locked
+  local bin=${BENCH_BIN:-} site_root=
+  if [ -z "$bin" ]; then
+    log "building dynamo-lake (release)"
+    cargo build -p server --release --locked
+    bin="$CARGO_TARGET_DIR/release/dynamo-lake"
+  else
+    # Another release binary: serve this bundle from disk (uncompressed) instead of its embedded one.
+    site_root=$SITE
+  fi
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   E2E_DATA=$(mktemp -d)
   trap 'rm -rf "$E2E_DATA"' EXIT
-  (cd tests && DYNAMO_LAKE_BIN="$CARGO_TARGET_DIR/release/dynamo-lake" E2E_PORT="$port" E2E_DATA="$E2E_DATA" \
-    node_modules/.bin/playwright test -c bench.config.ts)
+  (cd tests && env ${site_root:+LEPTOS_SITE_ROOT="$site_root"} DYNAMO_LAKE_BIN="$bin" E2E_PORT="$port" \
+    E2E_DATA="$E2E_DATA" node_modules/.bin/playwright test -c bench.config.ts)
 }
 
 # Only the browser tests (for working on the dashboard): ./dev e2e [playwright args, e.g. a spec file].
