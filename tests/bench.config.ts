@@ -8,6 +8,7 @@ const bin = process.env.DYNAMO_LAKE_BIN ?? '../target/release/dynamo-lake';
 
 export default defineConfig({
   testDir: './bench',
+  testMatch: '**/*.bench.ts',
   outputDir: './test-results/bench',
   workers: 1,
   retries: 0,
