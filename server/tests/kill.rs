@@ -160,3 +160,96 @@ fn a_killed_convert_leaves_nothing_unlisted_and_a_rerun_completes() {
     assert_eq!(per_day.values().sum::<u64>(), 60_000);
     assert_eq!(per_day.len(), 30);
 }
+
+/// dynalite on a free port for this test; it exits when this process closes its stdin.
+fn dynalite() -> (String, std::process::Child) {
+    use std::io::BufRead;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/dynalite.js");
+    let mut child = Command::new("node")
+        .args([script, "0", "--until-stdin-closes"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node starts dynalite");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("port line");
+    let port = line.trim().strip_prefix("port ").expect("port").to_string();
+    (format!("http://127.0.0.1:{port}"), child)
+}
+
+#[test]
+fn a_killed_export_leaves_nothing_unlisted_and_a_rerun_completes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (endpoint, _dynalite) = dynalite();
+    // The demo loads its sample into a table of the local DynamoDB (and exports it once).
+    let out = Command::new(BIN)
+        .args([
+            "demo",
+            "--items",
+            "20000",
+            "--days",
+            "20",
+            "--no-serve",
+            "--dir",
+        ])
+        .arg(dir.path().join("demo"))
+        .args(["--endpoint-url", &endpoint])
+        .output()
+        .expect("demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lake = dir.path().join("lake");
+    let staging = lake.join("_dynamo_lake/staging");
+    let export = || {
+        let mut c = Command::new(BIN);
+        c.args([
+            "export",
+            "--table",
+            "dynamo-lake-demo",
+            "--sk-attr",
+            "InitiationTimestamp",
+            "--parallel",
+            "2",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+            "--endpoint-url",
+            &endpoint,
+            "--lake",
+        ])
+        .arg(&lake)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        c
+    };
+    for delay_ms in [0u64, 300, 1_000] {
+        let mut child = export().spawn().expect("export starts");
+        let started = Instant::now();
+        while !staging.exists() && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+        let unlisted: Vec<_> = data_files(&lake)
+            .difference(&manifest_files(&lake))
+            .cloned()
+            .collect();
+        assert!(
+            unlisted.is_empty(),
+            "kill at {delay_ms} ms: unlisted files {unlisted:?}"
+        );
+    }
+    let status = export().status().expect("rerun");
+    assert!(status.success());
+    assert_eq!(data_files(&lake), manifest_files(&lake));
+    assert!(!staging.exists(), "stale staging left behind");
+    let manifest = lake::writer::Manifest::read(&lake).expect("manifest");
+    assert_eq!(manifest.files.iter().map(|f| f.rows).sum::<u64>(), 20_000);
+}
