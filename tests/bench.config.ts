@@ -1,6 +1,7 @@
 // Dashboard measurements (./dev bench-ui), not tests: the release binary with the bundle embedded
 // serves a 100 000-item demo lake; the spec prints figures as JSON lines.
 import { defineConfig } from '@playwright/test';
+import { chromium } from './chromium';
 
 const port = Number(process.env.E2E_PORT ?? 3918);
 const data = process.env.E2E_DATA ?? '/tmp/dynamo-lake-bench';
@@ -16,15 +17,7 @@ export default defineConfig({
   timeout: 300_000,
   use: {
     baseURL: `http://127.0.0.1:${port}`,
-    browserName: 'chromium',
-    viewport: { width: 1280, height: 900 },
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    },
+    ...chromium,
   },
   webServer: {
     command: `DYNAMO_LAKE_MAX_ROWS=100000 ${bin} demo --dir ${data} --items 100000 --days 90 --seed 5 --end 2026-10-31 --addr 127.0.0.1:${port}`,

@@ -3,6 +3,7 @@
 // (a fresh folder): the web server below starts dynalite, loads the demo's sample data into it,
 // exports it into a lake there (the real `export` path) and serves the dashboard.
 import { defineConfig } from '@playwright/test';
+import { chromium } from './chromium';
 
 const port = Number(process.env.E2E_PORT ?? 3917);
 const data = process.env.E2E_DATA ?? '/tmp/dynamo-lake-e2e';
@@ -18,15 +19,7 @@ export default defineConfig({
   timeout: 30_000,
   use: {
     baseURL: `http://127.0.0.1:${port}`,
-    browserName: 'chromium',
-    viewport: { width: 1280, height: 900 },
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    },
+    ...chromium,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
   },

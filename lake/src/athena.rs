@@ -8,11 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_athena::Client;
-use aws_sdk_athena::config::{Credentials, Region};
 use aws_sdk_athena::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_athena::types::{
     ColumnInfo, QueryExecution, QueryExecutionContext, QueryExecutionState, ResultConfiguration,
@@ -23,8 +19,9 @@ use object_store::path::Path as ObjectPath;
 use object_store::signer::Signer;
 use serde_json::Value;
 
+use crate::aws::{Retries, is_loopback_url, sdk_config};
 use crate::query::{MAX_PAGE_ROWS, QueryState, ResultColumn, ResultPage, SqlParam};
-use crate::store::{LOCAL_KEY, Location, S3Config, is_loopback_url, s3_client, s3_error};
+use crate::store::{Location, S3Config, s3_client, s3_error};
 use crate::{LakeError, Result};
 
 /// Athena's cap on the query text, in bytes.
@@ -88,31 +85,12 @@ impl AthenaEngine {
     /// Builds the client: retries with backoff, fixed fake credentials for local endpoints (a
     /// developer's real ones never reach an emulator), the normal credential chain for AWS.
     pub async fn connect(cfg: AthenaConfig) -> Result<Self> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(5)
-                    .with_initial_backoff(Duration::from_millis(100)),
-            )
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .build(),
-            );
-        if let Some(region) = &cfg.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        if let Some(url) = &cfg.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        if cfg.is_local() {
-            loader = loader
-                .credentials_provider(Credentials::new(LOCAL_KEY, LOCAL_KEY, None, None, "local"));
-            if cfg.region.is_none() {
-                loader = loader.region(Region::new("us-east-1"));
-            }
-        }
-        let client = Client::new(&loader.load().await);
+        let retries = Retries {
+            attempts: 5,
+            initial_backoff: Duration::from_millis(100),
+        };
+        let sdk = sdk_config(cfg.endpoint_url.as_deref(), cfg.region.as_deref(), retries).await;
+        let client = Client::new(&sdk);
         Ok(AthenaEngine {
             client,
             cfg,

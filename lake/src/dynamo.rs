@@ -5,15 +5,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType, ScalarAttributeType, TableDescription};
 
+use crate::aws::{Retries, is_loopback_url, sdk_config};
 use crate::item::{AttrValue, Item};
 use crate::{LakeError, Result};
 
@@ -44,53 +41,14 @@ impl DynamoConfig {
     }
 }
 
-fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split("://").nth(1).unwrap_or(url);
-    let host = rest.split(['/', '?']).next().unwrap_or("");
-    let host = if host.starts_with('[') {
-        host.split(']').next().unwrap_or("").trim_start_matches('[')
-    } else {
-        host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host)
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 /// Builds a client. Local endpoints always get fixed fake credentials, so a developer's real AWS
 /// credentials are never sent to an emulator; AWS endpoints use the normal credential chain.
 pub async fn client(cfg: &DynamoConfig) -> Client {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(8)
-                .with_initial_backoff(Duration::from_millis(50)),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .build(),
-        );
-    if let Some(region) = &cfg.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    if let Some(url) = &cfg.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    if cfg.is_local() {
-        loader = loader.credentials_provider(Credentials::new(
-            "dynamo-lake-local",
-            "dynamo-lake-local",
-            None,
-            None,
-            "local",
-        ));
-        if cfg.region.is_none() {
-            loader = loader.region(Region::new("us-east-1"));
-        }
-    }
-    Client::new(&loader.load().await)
+    let retries = Retries {
+        attempts: 8,
+        initial_backoff: Duration::from_millis(50),
+    };
+    Client::new(&sdk_config(cfg.endpoint_url.as_deref(), cfg.region.as_deref(), retries).await)
 }
 
 /// Turns an SDK error into a message about the user's input.

@@ -20,7 +20,6 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use serde::{Deserialize, Serialize};
 
 use crate::contract::Contract;
-use crate::layout::MANIFEST;
 use crate::layout::PARTITION_COLUMNS;
 use crate::query::SqlParam;
 use crate::store::{Location, S3Config, S3Prefix};
@@ -159,18 +158,7 @@ impl LakeEngine {
             }
             Location::S3 { bucket, prefix } => {
                 let remote = S3Prefix::connect(s3, bucket, prefix).await?;
-                let bytes = remote.get(MANIFEST).await?.ok_or_else(|| {
-                    LakeError::NoLake(
-                        location.to_string(),
-                        format!("{MANIFEST} (run an export first)"),
-                    )
-                })?;
-                let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-                    LakeError::InvalidInput(format!(
-                        "{}: not a dynamo-lake manifest: {e}",
-                        remote.url(MANIFEST)
-                    ))
-                })?;
+                let manifest = Manifest::read_s3(&remote).await?;
                 let store_url = ObjectStoreUrl::parse(format!("s3://{bucket}"))?;
                 ctx.register_object_store(store_url.as_ref(), remote.store.clone());
                 (

@@ -3,6 +3,7 @@
 
 pub mod athena;
 pub mod athena_ddl;
+pub mod aws;
 pub mod contract;
 pub mod dates;
 pub mod dynamo;

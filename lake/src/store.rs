@@ -11,8 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
-use aws_sdk_dynamodb::config::{ProvideCredentials, Region, SharedCredentialsProvider};
+use aws_sdk_dynamodb::config::{ProvideCredentials, SharedCredentialsProvider};
 use futures::StreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder, AwsCredential};
 use object_store::path::Path as ObjectPath;
@@ -434,23 +433,7 @@ pub struct PublishSummary {
     pub removed: u64,
 }
 
-/// Whether `url` points at this machine (an emulator).
-pub fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split("://").nth(1).unwrap_or(url);
-    let host = rest.split(['/', '?']).next().unwrap_or("");
-    let host = if host.starts_with('[') {
-        host.split(']').next().unwrap_or("").trim_start_matches('[')
-    } else {
-        host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host)
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// The fake credentials every local endpoint gets (never a developer's real ones).
-pub const LOCAL_KEY: &str = "dynamo-lake-local";
+pub use crate::aws::{LOCAL_KEY, is_loopback_url};
 
 /// Builds the S3 client for `bucket`. AWS endpoints use aws-config's credential chain
 /// (environment, profile, SSO, web identity, container and instance roles); local ones fixed fake
@@ -464,11 +447,11 @@ pub async fn s3_client(cfg: &S3Config, bucket: &str) -> Result<AmazonS3> {
             .with_access_key_id(LOCAL_KEY)
             .with_secret_access_key(LOCAL_KEY);
     } else {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(region) = &cfg.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        let sdk = loader.load().await;
+        let retries = crate::aws::Retries {
+            attempts: 3,
+            initial_backoff: std::time::Duration::from_millis(100),
+        };
+        let sdk = crate::aws::sdk_config(None, cfg.region.as_deref(), retries).await;
         let region = sdk
             .region()
             .map(|r| r.to_string())
@@ -574,13 +557,5 @@ mod tests {
         assert!(e.contains("Bad_Bucket"), "{e}");
         assert!(Location::parse("--lake", "s3://b/a/../x").is_err());
         assert!(Location::parse("--lake", "").is_err());
-    }
-
-    #[test]
-    fn loopback_urls() {
-        assert!(is_loopback_url("http://127.0.0.1:9000"));
-        assert!(is_loopback_url("http://localhost:9000/"));
-        assert!(is_loopback_url("http://[::1]:9000"));
-        assert!(!is_loopback_url("https://s3.eu-west-1.amazonaws.com"));
     }
 }

@@ -132,6 +132,34 @@ impl Manifest {
     }
 }
 
+impl Manifest {
+    /// Reads the manifest of the lake under an S3 prefix.
+    pub async fn read_s3(remote: &crate::store::S3Prefix) -> Result<Manifest> {
+        let bytes = remote.get(MANIFEST).await?.ok_or_else(|| {
+            LakeError::NoLake(remote.url(""), format!("{MANIFEST} (run an export first)"))
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            LakeError::InvalidInput(format!(
+                "{}: not a dynamo-lake manifest: {e}",
+                remote.url(MANIFEST)
+            ))
+        })
+    }
+
+    /// Reads the manifest of the lake at `location` (a folder or an S3 prefix).
+    pub async fn read_at(
+        location: &crate::store::Location,
+        s3: &crate::store::S3Config,
+    ) -> Result<Manifest> {
+        match location {
+            crate::store::Location::Local(root) => Manifest::read(root),
+            crate::store::Location::S3 { bucket, prefix } => {
+                Manifest::read_s3(&crate::store::S3Prefix::connect(s3, bucket, prefix).await?).await
+            }
+        }
+    }
+}
+
 /// What a write did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct WriteSummary {

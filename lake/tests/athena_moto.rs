@@ -141,6 +141,18 @@ async fn set_transition(times: Option<u64>) {
     }
 }
 
+/// What Athena (moto) recorded about a query: its SQL, parameters, database and workgroup.
+async fn execution(id: &str) -> aws_sdk_athena::types::QueryExecution {
+    sdk()
+        .get_query_execution()
+        .query_execution_id(id)
+        .send()
+        .await
+        .expect("described")
+        .query_execution
+        .expect("execution")
+}
+
 /// Queues the result of the next query started: the header row (as Athena returns it) and
 /// `rows` (`None` = NULL, i.e. no VarCharValue).
 async fn seed_results(columns: &[(&str, &str)], rows: &[Vec<Option<&str>>]) {
@@ -268,14 +280,7 @@ async fn parameters_reach_athena_as_one_literal_each_and_the_sql_is_unchanged() 
         .await
         .expect("started");
 
-    let exec = sdk()
-        .get_query_execution()
-        .query_execution_id(&id)
-        .send()
-        .await
-        .expect("described")
-        .query_execution
-        .expect("execution");
+    let exec = execution(&id).await;
     assert_eq!(exec.query(), Some(sql));
     assert_eq!(
         exec.execution_parameters(),
@@ -292,14 +297,7 @@ async fn parameters_reach_athena_as_one_literal_each_and_the_sql_is_unchanged() 
 
     // No parameters: none are sent.
     let id = engine.start("SELECT 1", &[]).await.expect("started");
-    let exec = sdk()
-        .get_query_execution()
-        .query_execution_id(&id)
-        .send()
-        .await
-        .expect("described")
-        .query_execution
-        .expect("execution");
+    let exec = execution(&id).await;
     assert!(exec.execution_parameters().is_empty());
 }
 
@@ -523,14 +521,7 @@ async fn the_query_service_runs_reports_on_athena_with_parameters() {
         .await
         .expect("started");
     let id = started.query_execution_id;
-    let exec = sdk()
-        .get_query_execution()
-        .query_execution_id(&id)
-        .send()
-        .await
-        .expect("described")
-        .query_execution
-        .expect("execution");
+    let exec = execution(&id).await;
     let sql = exec.query().expect("sql");
     assert!(
         sql.contains("\"agent\" = ?") && !sql.contains("Brien"),
@@ -570,13 +561,6 @@ async fn the_query_service_runs_reports_on_athena_with_parameters() {
         })
         .await
         .expect("custom SQL accepted");
-    let exec = sdk()
-        .get_query_execution()
-        .query_execution_id(&started.query_execution_id)
-        .send()
-        .await
-        .expect("described")
-        .query_execution
-        .expect("execution");
+    let exec = execution(&started.query_execution_id).await;
     assert!(exec.query().expect("sql").ends_with("LIMIT 500"));
 }

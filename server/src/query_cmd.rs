@@ -16,6 +16,8 @@ use lake::query::service::{Backend, QueryService};
 use lake::store::{Location, S3Config, S3Prefix};
 use lake::writer::Manifest;
 
+use crate::export_cmd::S3Args;
+
 /// Which engine runs reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EngineKind {
@@ -71,9 +73,9 @@ pub struct QueryArgs {
     /// AWS region (default: from the environment or profile).
     #[arg(long, env = "AWS_REGION")]
     pub region: Option<String>,
-    /// S3 endpoint for s3:// locations (a local S3-compatible server gets fake credentials).
-    #[arg(long, env = "AWS_ENDPOINT_URL_S3", value_name = "URL")]
-    pub s3_endpoint_url: Option<String>,
+    /// Where S3 is.
+    #[command(flatten)]
+    pub s3_args: S3Args,
 }
 
 /// How to reach Athena.
@@ -134,10 +136,7 @@ impl QueryArgs {
 
     /// The S3 configuration for s3:// locations.
     pub fn s3(&self) -> S3Config {
-        S3Config {
-            endpoint_url: self.s3_endpoint_url.clone(),
-            region: self.region.clone(),
-        }
+        self.s3_args.config(self.region.clone())
     }
 
     /// The lake's location.
@@ -316,7 +315,7 @@ pub async fn run_athena_ddl(args: AthenaDdlArgs) -> anyhow::Result<()> {
             q.lake
         );
     };
-    let manifest = read_manifest(&lake, &q.s3()).await?;
+    let manifest = Manifest::read_at(&lake, &q.s3()).await?;
     let table = AthenaTable::new(
         &q.athena.athena_database,
         &q.table.to_lowercase(),
@@ -457,20 +456,4 @@ pub async fn run_bench_queries(args: BenchQueriesArgs) -> anyhow::Result<()> {
     }
     println!("{}", serde_json::Value::Object(out));
     Ok(())
-}
-
-async fn read_manifest(lake: &Location, s3: &S3Config) -> anyhow::Result<Manifest> {
-    match lake {
-        Location::Local(p) => Ok(Manifest::read(p)?),
-        Location::S3 { bucket, prefix } => {
-            let remote = S3Prefix::connect(s3, bucket, prefix).await?;
-            let bytes = remote
-                .get(lake::layout::MANIFEST)
-                .await?
-                .with_context(|| format!("no lake at {lake}: no {}", lake::layout::MANIFEST))?;
-            Ok(serde_json::from_slice(&bytes).with_context(|| {
-                format!("{}: not a manifest", remote.url(lake::layout::MANIFEST))
-            })?)
-        }
-    }
 }

@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+mod stand_in;
+
 fn run(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
         .args(args)
@@ -155,33 +157,20 @@ fn bad_locations_are_named() {
     );
 }
 
-/// A local S3 (s3s-fs) started through tests/stand-in.py; it stops when the test ends.
+/// A local S3 (s3s-fs) and the folder holding its buckets; it stops when the test ends.
 struct LocalS3 {
     endpoint: String,
     root: tempfile::TempDir,
-    _child: std::process::Child,
+    _server: stand_in::StandIn,
 }
 
 fn local_s3() -> LocalS3 {
-    use std::io::BufRead;
     let root = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/stand-in.py"))
-        .arg("s3s-fs")
-        .arg(root.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("stand-in starts");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("port line");
-    let port = line.trim().strip_prefix("port ").expect("port").to_string();
+    let server = stand_in::s3s_fs(root.path());
     LocalS3 {
-        endpoint: format!("http://127.0.0.1:{port}"),
+        endpoint: server.endpoint.clone(),
         root,
-        _child: child,
+        _server: server,
     }
 }
 

@@ -6,6 +6,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod stand_in;
+
 const BIN: &str = env!("CARGO_BIN_EXE_dynamo-lake");
 
 fn data_files(lake: &Path) -> BTreeSet<String> {
@@ -50,6 +52,31 @@ fn manifest_files(lake: &Path) -> BTreeSet<String> {
     match lake::writer::Manifest::read(lake) {
         Ok(m) => m.files.into_iter().map(|f| f.path).collect(),
         Err(_) => BTreeSet::new(),
+    }
+}
+
+/// Starts `command` once per delay, kills it (SIGKILL) that long after its staging folder appears,
+/// and checks that no data file is visible without a manifest entry.
+fn kill_at(delays_ms: &[u64], command: impl Fn() -> Command, lake: &Path) {
+    let staging = lake.join("_dynamo_lake/staging");
+    for &delay_ms in delays_ms {
+        let mut child = command().spawn().expect("the run starts");
+        let started = Instant::now();
+        while !staging.exists() && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let finished = child.try_wait().expect("status").is_some();
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+        let unlisted: Vec<_> = data_files(lake)
+            .difference(&manifest_files(lake))
+            .cloned()
+            .collect();
+        assert!(
+            unlisted.is_empty(),
+            "after a kill at {delay_ms} ms (finished: {finished}): files without a manifest entry: {unlisted:?}"
+        );
     }
 }
 
@@ -99,24 +126,7 @@ fn a_killed_convert_leaves_nothing_unlisted_and_a_rerun_completes() {
     let staging = lake.join("_dynamo_lake/staging");
 
     // Kill at several points of the run: while reading, and later while writing.
-    for delay_ms in [0u64, 400, 1_500] {
-        let mut child = convert(dir.path(), &lake).spawn().expect("convert starts");
-        let started = Instant::now();
-        while !staging.exists() && started.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let finished = child.try_wait().expect("status").is_some();
-        child.kill().expect("kill");
-        child.wait().expect("reaped");
-        let visible = data_files(&lake);
-        let listed = manifest_files(&lake);
-        let unlisted: Vec<_> = visible.difference(&listed).collect();
-        assert!(
-            unlisted.is_empty(),
-            "after a kill at {delay_ms} ms (finished: {finished}): files without a manifest entry: {unlisted:?}"
-        );
-    }
+    kill_at(&[0, 400, 1_500], || convert(dir.path(), &lake), &lake);
 
     // And once while Parquet files are being written: as soon as a partition's temp file appears.
     let mut child = convert(dir.path(), &lake).spawn().expect("convert starts");
@@ -161,28 +171,11 @@ fn a_killed_convert_leaves_nothing_unlisted_and_a_rerun_completes() {
     assert_eq!(per_day.len(), 30);
 }
 
-/// dynalite on a free port for this test; it exits when this process closes its stdin.
-fn dynalite() -> (String, std::process::Child) {
-    use std::io::BufRead;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/dynalite.js");
-    let mut child = Command::new("node")
-        .args([script, "0", "--until-stdin-closes"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node starts dynalite");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("port line");
-    let port = line.trim().strip_prefix("port ").expect("port").to_string();
-    (format!("http://127.0.0.1:{port}"), child)
-}
-
 #[test]
 fn a_killed_export_leaves_nothing_unlisted_and_a_rerun_completes() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (endpoint, _dynalite) = dynalite();
+    let dynalite = stand_in::dynalite();
+    let endpoint = dynalite.endpoint.clone();
     // The demo loads its sample into a table of the local DynamoDB (and exports it once).
     let out = Command::new(BIN)
         .args([
@@ -228,24 +221,7 @@ fn a_killed_export_leaves_nothing_unlisted_and_a_rerun_completes() {
         .stderr(Stdio::null());
         c
     };
-    for delay_ms in [0u64, 300, 1_000] {
-        let mut child = export().spawn().expect("export starts");
-        let started = Instant::now();
-        while !staging.exists() && started.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        child.kill().expect("kill");
-        child.wait().expect("reaped");
-        let unlisted: Vec<_> = data_files(&lake)
-            .difference(&manifest_files(&lake))
-            .cloned()
-            .collect();
-        assert!(
-            unlisted.is_empty(),
-            "kill at {delay_ms} ms: unlisted files {unlisted:?}"
-        );
-    }
+    kill_at(&[0, 300, 1_000], export, &lake);
     let status = export().status().expect("rerun");
     assert!(status.success());
     assert_eq!(data_files(&lake), manifest_files(&lake));

@@ -172,18 +172,25 @@ impl QueryService {
 
     /// Waits for a started query (Athena) and returns its whole result.
     pub async fn fetch_all(&self, id: &str) -> Result<ResultPage> {
-        if let Backend::Athena(athena) = &self.backend
-            && let QueryState::Failed(why) = athena.wait(id).await?
-        {
-            return Err(LakeError::InvalidInput(format!("the query failed: {why}")));
+        match &self.backend {
+            // One read of the stored result, not one per page.
+            Backend::DataFusion { results, .. } => {
+                let stored = results.load(id).await?;
+                Ok(ResultPage {
+                    state: QueryState::Succeeded,
+                    columns: stored.columns,
+                    rows: stored.rows,
+                    next_token: None,
+                    bytes_scanned: stored.bytes_scanned,
+                })
+            }
+            Backend::Athena(athena) => {
+                if let QueryState::Failed(why) = athena.wait(id).await? {
+                    return Err(LakeError::InvalidInput(format!("the query failed: {why}")));
+                }
+                all_pages(athena, id).await
+            }
         }
-        let mut page = self.results(id, None, MAX_PAGE_ROWS).await?;
-        while let Some(token) = page.next_token.take() {
-            let next = self.results(id, Some(&token), MAX_PAGE_ROWS).await?;
-            page.rows.extend(next.rows);
-            page.next_token = next.next_token;
-        }
-        Ok(page)
     }
 
     /// The whole result as CSV (DataFusion), or where to fetch it (Athena: a presigned URL).
@@ -225,13 +232,7 @@ impl QueryService {
                 datafusion::error::DataFusionError::Execution(format!("Athena: {why}")),
             ));
         }
-        let mut page = self.results(&id, None, MAX_PAGE_ROWS).await?;
-        while let Some(token) = page.next_token.take() {
-            let next = self.results(&id, Some(&token), MAX_PAGE_ROWS).await?;
-            page.rows.extend(next.rows);
-            page.next_token = next.next_token;
-        }
-        Ok(page)
+        all_pages(athena, &id).await
     }
 
     /// The distinct agents (for the dashboard's dropdown).
@@ -339,6 +340,17 @@ impl QueryService {
             }
         }
     }
+}
+
+/// Every page of a finished Athena query, as one page.
+async fn all_pages(athena: &AthenaEngine, id: &str) -> Result<ResultPage> {
+    let mut page = athena.page(id, None, MAX_PAGE_ROWS).await?;
+    while let Some(token) = page.next_token.take() {
+        let next = athena.page(id, Some(&token), MAX_PAGE_ROWS).await?;
+        page.rows.extend(next.rows);
+        page.next_token = next.next_token;
+    }
+    Ok(page)
 }
 
 /// The stat cards as one Athena query: the range as `?` parameters on the partition columns.
