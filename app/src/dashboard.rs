@@ -1,27 +1,18 @@
 //! The dashboard page: header with the source and theme switcher, a day-range filter, the stat
 //! cards and the daily chart, all fed by one server function.
 
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
-use leptos_meta::{Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 use crate::api::load_dashboard;
-use crate::model::{DashboardData, RangeInput, StatCards};
+use crate::model::{DashboardData, JobSummary, RangeInput, StatCards};
 use crate::theme::THEMES;
 
-/// The application root.
+/// The application root: the one page (the server answers other paths with 404 itself, so the
+/// bundle carries no client-side router).
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
-    view! {
-        <Title text="dynamo-lake dashboard"/>
-        <Router>
-            <Routes fallback=|| view! { <p class="error">"Page not found."</p> }>
-                <Route path=path!("/") view=Dashboard/>
-            </Routes>
-        </Router>
-    }
+    view! { <Dashboard/> }
 }
 
 /// The dashboard page.
@@ -70,8 +61,8 @@ fn Dashboard() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(d) => view! { <Overview data=d/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{short_error(&e)}</p> }.into_any(),
+                        Ok(d) => Either::Left(view! { <Overview data=d/> }),
+                        Err(e) => Either::Right(view! { <p class="error" role="alert">{short_error(&e)}</p> }),
                     }
                 })}
             </Transition>
@@ -89,7 +80,7 @@ pub(crate) fn short_error(e: &ServerFnError) -> String {
 }
 
 #[component]
-fn Overview(data: DashboardData) -> AnyView {
+fn Overview(data: DashboardData) -> impl IntoView {
     let chart = data.charts.daily;
     let days = data.daily.len();
     let (channels, agents, initiation) = (
@@ -97,6 +88,7 @@ fn Overview(data: DashboardData) -> AnyView {
         data.charts.agent,
         data.charts.initiation,
     );
+    let jobs = data.jobs.map(|jobs| view! { <RecentJobs jobs/> });
     view! {
         <StatCardRow stats=data.stats/>
         <section class="panel">
@@ -108,8 +100,47 @@ fn Overview(data: DashboardData) -> AnyView {
             <div class="panel"><div id="agent-chart" class="chart" inner_html=agents></div></div>
             <div class="panel"><div id="initiation-chart" class="chart" inner_html=initiation></div></div>
         </section>
+        {jobs}
     }
-    .into_any()
+}
+
+/// The newest runs from the jobs table (only shown when the server has one).
+#[component]
+pub(crate) fn RecentJobs(jobs: Result<Vec<JobSummary>, String>) -> impl IntoView {
+    let body = match jobs {
+        Err(e) => EitherOf3::A(
+            view! { <p class="error" role="alert">{format!("Cannot read the jobs table: {e}")}</p> },
+        ),
+        Ok(list) if list.is_empty() => {
+            EitherOf3::B(view! { <p class="hint">"No runs recorded yet."</p> })
+        }
+        Ok(list) => EitherOf3::C(view! {
+            <div class="table-wrap">
+                <table class="jobs">
+                    <thead><tr><th>"Started"</th><th>"Job"</th><th>"Status"</th><th>"Detail"</th></tr></thead>
+                    <tbody>
+                        {list
+                            .into_iter()
+                            .map(|j| view! {
+                                <tr>
+                                    <td>{j.created_at}</td>
+                                    <td title=j.job_id>{j.job_type}</td>
+                                    <td class=format!("status {}", j.status)>{j.status.clone()}</td>
+                                    <td>{j.detail}</td>
+                                </tr>
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }),
+    };
+    view! {
+        <section class="panel" id="recent-jobs" aria-labelledby="recent-jobs-title">
+            <h2 id="recent-jobs-title">"Recent jobs"</h2>
+            {body}
+        </section>
+    }
 }
 
 #[component]
@@ -168,5 +199,51 @@ fn ThemeSwitcher() -> impl IntoView {
                     .collect_view()}
             </select>
         </label>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    fn render(jobs: Result<Vec<JobSummary>, String>) -> String {
+        let owner = Owner::new();
+        owner.with(|| view! { <RecentJobs jobs/> }.to_html())
+    }
+
+    #[test]
+    fn recent_jobs_lists_each_run_escaped() {
+        let html = render(Ok(vec![
+            JobSummary {
+                job_id: "j-1".into(),
+                job_type: "export".into(),
+                status: "completed".into(),
+                created_at: "2026-11-22T10:00:00Z".into(),
+                detail: "1 200 items written".into(),
+            },
+            JobSummary {
+                job_id: "j-2".into(),
+                job_type: "import".into(),
+                status: "failed".into(),
+                created_at: "2026-11-22T09:00:00Z".into(),
+                detail: "<script>alert(1)</script>".into(),
+            },
+        ]));
+        assert_eq!(html.matches("<tr>").count(), 3, "{html}");
+        assert!(html.contains("1 200 items written"), "{html}");
+        assert!(html.contains("status failed"), "{html}");
+        assert!(html.contains("title=\"j-2\""), "{html}");
+        assert!(!html.contains("<script>"), "detail must be escaped: {html}");
+    }
+
+    #[test]
+    fn recent_jobs_says_when_empty_or_unreadable() {
+        assert!(render(Ok(vec![])).contains("No runs recorded yet."));
+        let html = render(Err("AccessDenied on table jobs".into()));
+        assert!(
+            html.contains("Cannot read the jobs table: AccessDenied on table jobs"),
+            "{html}"
+        );
+        assert!(html.contains("role=\"alert\""), "{html}");
     }
 }

@@ -46,6 +46,24 @@ pub struct DashboardData {
     /// The four charts as SVG, drawn on the server (plotters stays out of the browser bundle;
     /// colours are CSS variables, so a theme change needs no redraw).
     pub charts: ChartSvgs,
+    /// The newest runs from the jobs table, newest first, or why they could not be read; `None`
+    /// while the server has no jobs table (the "Recent jobs" area is then not shown at all).
+    pub jobs: Option<Result<Vec<JobSummary>, String>>,
+}
+
+/// One run from the jobs table, as the "Recent jobs" area lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSummary {
+    /// The job's id.
+    pub job_id: String,
+    /// What ran (`export`, `convert`, `import`, …).
+    pub job_type: String,
+    /// `pending`, `processing`, `completed` or `failed`.
+    pub status: String,
+    /// When it started (ISO 8601).
+    pub created_at: String,
+    /// One line on the outcome (items written, or the error).
+    pub detail: String,
 }
 
 /// The dashboard's charts, as SVG markup.

@@ -1,7 +1,6 @@
 //! The HTML document around the app (server side).
 
 use leptos::prelude::*;
-use leptos_meta::MetaTags;
 
 use crate::dashboard::App;
 use crate::theme;
@@ -14,11 +13,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <title>"dynamo-lake dashboard"</title>
                 <script inner_html=theme::boot_script()></script>
                 <link rel="stylesheet" href="/pkg/dynamo_lake.css"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
-                <MetaTags/>
             </head>
             <body>
                 <App/>

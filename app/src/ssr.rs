@@ -1,5 +1,7 @@
 //! Server side of the dashboard: the state server functions read, and how they fill the page.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use lake::dates::parse_day;
@@ -9,9 +11,19 @@ use leptos::prelude::*;
 
 use crate::charts;
 use crate::model::{
-    ChartSvgs, ColumnView, DashboardData, DayCount, RangeInput, ReportInput, ResultView, Slice,
-    StatCards,
+    ChartSvgs, ColumnView, DashboardData, DayCount, JobSummary, RangeInput, ReportInput,
+    ResultView, Slice, StatCards,
 };
+
+/// How many runs the "Recent jobs" area lists.
+pub const RECENT_JOBS: usize = 10;
+
+/// Reads the newest `n` runs from the jobs table, newest first (an error is one line for the page).
+pub type JobsFeed = Arc<
+    dyn Fn(usize) -> Pin<Box<dyn Future<Output = Result<Vec<JobSummary>, String>> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// What the server functions need, provided as Leptos context by the server.
 #[derive(Clone)]
@@ -22,6 +34,8 @@ pub struct DashboardState {
     pub source: String,
     /// Which columns the stat cards count.
     pub columns: ReportColumns,
+    /// The jobs table, when the server has one; without it the page shows no jobs area.
+    pub jobs: Option<JobsFeed>,
 }
 
 /// Parses the page's optional range; both ends or neither.
@@ -82,8 +96,15 @@ pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFn
             rows: d.rows,
         })
         .collect();
+    let jobs = match &state.jobs {
+        None => None,
+        Some(feed) => Some(feed(RECENT_JOBS).await.inspect_err(|e| {
+            tracing::error!(error = %e, "reading the jobs table failed");
+        })),
+    };
     Ok(DashboardData {
         source: state.source.clone(),
+        jobs,
         stats: StatCards {
             total_rows: stats.total_rows,
             unique_contacts: stats.unique_contacts,

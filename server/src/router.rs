@@ -2,10 +2,13 @@
 //! run by either transport.
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::FromRef;
-use axum::routing::{any, get, post};
+use axum::http::{Method, Request};
+use axum::routing::{MethodRouter, any, get, post};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos::server_fn;
+use leptos_axum::{handle_server_fns_with_context, render_app_to_stream_with_context};
 
 use app::ssr::DashboardState;
 
@@ -34,11 +37,26 @@ pub fn leptos_options() -> LeptosOptions {
 
 /// Builds the router.
 pub fn app(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
+    // Leptos spawns resource loads on its global executor; an error only means it is already set.
+    let _ = any_spawner::Executor::init_tokio();
     let context_state = state.dashboard.clone();
     let provide = move || provide_context(context_state.clone());
     let options = state.leptos.clone();
-    Router::new()
+    let page =
+        render_app_to_stream_with_context(provide.clone(), move || app::shell(options.clone()));
+    // The dashboard's server functions (`/_sfn/<name>`).
+    let mut router = Router::new();
+    for (path, method) in server_fn::axum::server_fn_paths() {
+        let provide = provide.clone();
+        let handler = move |req: Request<Body>| handle_server_fns_with_context(provide, req);
+        let route: MethodRouter<AppState> = match method {
+            Method::GET => get(handler),
+            _ => post(handler),
+        };
+        router = router.route(path, route);
+    }
+    router
+        .route("/", get(move |req: Request<Body>| page(req)))
         .route("/api/stats", get(crate::api::stats))
         .route("/api/query", post(crate::api::query))
         .route("/api/results", get(crate::api::results))
@@ -48,6 +66,14 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{*rest}", any(crate::api::unknown))
         .route("/pkg/{*file}", get(crate::assets::serve))
         .route("/favicon.svg", get(crate::assets::serve))
-        .leptos_routes_with_context(&state, routes, provide, move || app::shell(options.clone()))
+        .fallback(not_found)
         .with_state(state)
+}
+
+/// Any other path: the dashboard is one page.
+async fn not_found() -> (axum::http::StatusCode, &'static str) {
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        "Page not found. The dashboard is at /.",
+    )
 }

@@ -28,6 +28,7 @@ pub async fn open_state(args: &QueryArgs) -> anyhow::Result<AppState> {
                     .unwrap_or_default()
             ),
             columns: args.columns(),
+            jobs: None,
         },
     })
 }

@@ -3,7 +3,7 @@
 mod common;
 
 use axum::http::{StatusCode, header};
-use common::{body_text, expected_stats, get, items, send, state};
+use common::{body_text, expected_stats, get, items, send, state, text};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
@@ -81,6 +81,39 @@ async fn the_dashboard_is_server_rendered_with_the_numbers() {
         "hydration script missing"
     );
     assert!(html.contains("class=\"bar\""), "chart missing");
+    assert!(
+        html.contains("<title>dynamo-lake dashboard</title>"),
+        "page title missing"
+    );
+    assert!(
+        !html.contains("id=\"recent-jobs\""),
+        "no jobs table is configured, so there is no jobs area"
+    );
+}
+
+#[tokio::test]
+async fn other_pages_are_404_and_server_functions_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let st = state(dir.path()).await;
+    let res = send(st.clone(), get("/reports/nope")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(body_text(res).await.contains("The dashboard is at /"));
+    let req = axum::http::Request::post("/_sfn/agents")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let res = send(st, req).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let agents: Vec<String> = serde_json::from_str(&body_text(res).await).expect("json");
+    let want: Vec<String> = items()
+        .iter()
+        .filter_map(|i| text(i, "Agent"))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(agents, want);
 }
 
 #[tokio::test]

@@ -33,7 +33,8 @@ pub async fn state(dir: &Path) -> AppState {
     server::serve::open_state(&args).await.expect("lake opens")
 }
 
-fn text<'a>(item: &'a Item, attr: &str) -> Option<&'a str> {
+/// A string attribute of an item.
+pub fn text<'a>(item: &'a Item, attr: &str) -> Option<&'a str> {
     match item.get(attr) {
         Some(AttrValue::S(s)) => Some(s),
         _ => None,
