@@ -125,7 +125,7 @@ pub(crate) fn RecentJobs(jobs: Result<Vec<JobSummary>, String>) -> impl IntoView
                                 <tr>
                                     <td>{j.created_at}</td>
                                     <td title=j.job_id>{j.job_type}</td>
-                                    <td class=format!("status {}", j.status)>{j.status.clone()}</td>
+                                    <td class=format!("job-status {}", j.status)>{j.status.clone()}</td>
                                     <td>{j.detail}</td>
                                 </tr>
                             })
@@ -231,7 +231,7 @@ mod tests {
         ]));
         assert_eq!(html.matches("<tr>").count(), 3, "{html}");
         assert!(html.contains("1 200 items written"), "{html}");
-        assert!(html.contains("status failed"), "{html}");
+        assert!(html.contains("job-status failed"), "{html}");
         assert!(html.contains("title=\"j-2\""), "{html}");
         assert!(!html.contains("<script>"), "detail must be escaped: {html}");
     }
