@@ -6,6 +6,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 SITE="$CARGO_TARGET_DIR/site"
 export DYNAMO_LAKE_SITE="$SITE"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-auto}"
+# A CI run builds once: incremental state would only take disk (about 1 GB).
+if [[ -n "${CI:-}" ]]; then export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"; fi
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 elapsed() { local s=$SECONDS; printf '%dm%02ds' $((s / 60)) $((s % 60)); }

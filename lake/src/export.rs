@@ -84,8 +84,9 @@ pub struct Counters {
 pub struct ExportReport {
     /// The table.
     pub table: String,
-    /// The range exported.
-    pub range: TimeRange,
+    /// The range exported; absent for a conversion, which keeps every item of the export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<TimeRange>,
     /// Items read from DynamoDB.
     pub items_read: u64,
     /// Items outside the range (read because the sort key cannot narrow the read precisely).
@@ -238,7 +239,7 @@ pub(crate) fn commit(
 ) -> Result<ExportReport> {
     let mut report = ExportReport {
         table: spec.table.clone(),
-        range: spec.range,
+        range: (spec.range != TimeRange::ALL).then_some(spec.range),
         items_read: 0,
         items_outside_range: 0,
         items_rejected: 0,

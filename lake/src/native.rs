@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -369,10 +369,7 @@ fn convert_export(
         plan: ReadPlan::Scan { segments: 1 },
         sk_attr: spec.sk_attr.clone(),
         date_format: spec.date_format,
-        range: TimeRange {
-            start: DateTime::<Utc>::MIN_UTC,
-            end: DateTime::<Utc>::MAX_UTC,
-        },
+        range: TimeRange::ALL,
         extra_date_column: spec.extra_date_column.clone(),
         mode: spec.mode,
         dry_run: spec.dry_run,

@@ -19,6 +19,12 @@ pub struct TimeRange {
 }
 
 impl TimeRange {
+    /// Every instant: what a conversion of a whole native export keeps.
+    pub const ALL: TimeRange = TimeRange {
+        start: DateTime::<Utc>::MIN_UTC,
+        end: DateTime::<Utc>::MAX_UTC,
+    };
+
     /// A range, refusing an empty or reversed one.
     pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self> {
         if end <= start {

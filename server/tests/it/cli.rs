@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-mod stand_in;
+use crate::stand_in;
 
 fn run(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
@@ -211,6 +211,10 @@ fn convert_writes_an_s3_lake_from_the_command_line() {
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["items_written"], 500);
+    assert!(
+        report.get("range").is_none(),
+        "a conversion keeps every item; it has no range to report: {report}"
+    );
     let lake = s3.root.path().join("lake-bucket/contacts");
     let manifest: serde_json::Value = serde_json::from_slice(
         &std::fs::read(lake.join("_dynamo_lake/manifest.json")).expect("manifest in the bucket"),

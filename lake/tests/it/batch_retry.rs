@@ -3,7 +3,7 @@
 //! does. Every item must still arrive, no request may carry more than 25 items, and the retries
 //! must happen (dynalite alone never returns unprocessed items).
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

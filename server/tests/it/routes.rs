@@ -1,6 +1,6 @@
 //! Every route and its errors, in-process through the router (and once over a real socket).
 
-mod common;
+use crate::common;
 
 use axum::http::{StatusCode, header};
 use common::{body_text, expected_stats, get, items, send, state, text};

@@ -1,7 +1,7 @@
 //! Lakes, snapshots and native exports in S3, against a real S3-compatible server with signature
 //! checks (s3s-fs): what lands in the bucket is read back from the server's folder.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

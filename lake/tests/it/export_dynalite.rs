@@ -1,7 +1,7 @@
 //! Exports against a real local DynamoDB (dynalite): GSI queries and scans, every date format and
 //! range mode, overwrite and append, dry runs, and the Parquet read back value by value.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -105,6 +105,7 @@ async fn gsi_query_exports_exactly_the_range_by_day() {
     let dir = tempfile::tempdir().expect("tempdir");
     let report = run(&client, &cfg, &query_spec(&table, range), dir.path()).await;
     let want = per_day(&items, range, "InitiationTimestamp", DateFormat::Iso);
+    assert_eq!(report.range, Some(range));
     assert_eq!(report.partitions, want);
     assert_eq!(report.items_written, want.values().sum::<u64>());
     assert_eq!(report.files.len(), 10);

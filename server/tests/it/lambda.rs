@@ -1,6 +1,6 @@
 //! Lambda Function URL events (real event shapes) go through the same router.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::StatusCode;
@@ -14,7 +14,7 @@ fn event(json: &str) -> axum::http::Request<Body> {
 #[tokio::test]
 async fn function_url_get_stats() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let req = event(include_str!("fixtures/function-url-get-stats.json"));
+    let req = event(include_str!("../fixtures/function-url-get-stats.json"));
     assert_eq!(req.uri().path(), "/api/stats");
     let res = send(state(dir.path()).await, req).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -30,7 +30,7 @@ async fn function_url_get_dashboard() {
     let dir = tempfile::tempdir().expect("tempdir");
     let res = send(
         state(dir.path()).await,
-        event(include_str!("fixtures/function-url-get-root.json")),
+        event(include_str!("../fixtures/function-url-get-root.json")),
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -52,7 +52,7 @@ async fn a_function_url_post_goes_through_the_router() {
     let out = server::lambda::handle(
         &router,
         &st,
-        lambda_event(include_str!("fixtures/function-url-post-query.json")),
+        lambda_event(include_str!("../fixtures/function-url-post-query.json")),
     )
     .await
     .expect("answered");
@@ -76,7 +76,7 @@ async fn a_direct_invocation_returns_rows() {
     let out = server::lambda::handle(
         &router,
         &st,
-        lambda_event(include_str!("fixtures/direct-invoke-all-records.json")),
+        lambda_event(include_str!("../fixtures/direct-invoke-all-records.json")),
     )
     .await
     .expect("answered");
@@ -104,7 +104,7 @@ async fn unknown_payloads_get_a_clear_error() {
     let err = server::lambda::handle(
         &router,
         &st,
-        lambda_event(include_str!("fixtures/eventbridge-scheduled.json")),
+        lambda_event(include_str!("../fixtures/eventbridge-scheduled.json")),
     )
     .await
     .expect_err("refused");

@@ -4,7 +4,7 @@
 //! moto's seeded results and its state transitions are global to the server, so the tests that
 //! talk to moto take turns ([`MOTO`]) and each sets the transition it needs.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod stand_in;
+use crate::stand_in;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dynamo-lake");
 

@@ -1,6 +1,6 @@
 //! Monthly snapshots against a real local DynamoDB (dynalite), shaped like seed 000's table.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::io::Read;

@@ -1,7 +1,7 @@
 //! The report API in-process: POST /api/query → id, GET /api/results pages, GET /api/download
 //! CSV, GET /api/daily, GET /api/agents, and every error answer.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -1,0 +1,12 @@
+//! The server's integration tests, one test binary: each binary links the whole server (DataFusion,
+//! the AWS SDK, Leptos; hundreds of MB in a debug build), so one binary instead of five keeps a test
+//! run's disk use and link time down. Run one area with `cargo test -p server --test it routes::`.
+
+mod common;
+mod stand_in;
+
+mod cli;
+mod kill;
+mod lambda;
+mod query_api;
+mod routes;
