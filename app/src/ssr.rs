@@ -4,8 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use lake::dates::parse_day;
-use lake::engine::{DayRange, ReportColumns};
+use lake::format::dates::parse_day;
+use lake::query::datafusion::{DayRange, ReportColumns};
 use lake::query::service::QueryService;
 use leptos::prelude::*;
 
@@ -57,10 +57,7 @@ pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFn
     let state = use_context::<DashboardState>()
         .ok_or_else(|| ServerFnError::new("the dashboard has no data source configured"))?;
     let range = parse_range(&range).map_err(ServerFnError::new)?;
-    let failed = |e: lake::LakeError| {
-        tracing::error!(error = %e, "dashboard query failed");
-        ServerFnError::new("the query engine failed; see the server log")
-    };
+    let failed = page_error;
     let stats = state
         .query
         .stats(range, &state.columns)
@@ -126,18 +123,16 @@ fn state() -> Result<DashboardState, ServerFnError> {
         .ok_or_else(|| ServerFnError::new("the dashboard has no data source configured"))
 }
 
-/// A pipeline error as the page shows it: the user's mistake in full, anything else as a short
-/// line (the details go to the log).
+/// A pipeline error as the page shows it: the message when it is about the request, otherwise
+/// a short line ([`lake::LakeError::public_message`]); the whole error goes to the log.
 fn page_error(e: lake::LakeError) -> ServerFnError {
-    match e {
-        lake::LakeError::InvalidInput(msg) | lake::LakeError::NotFound(msg) => {
-            ServerFnError::new(msg)
-        }
-        other => {
-            tracing::error!(error = %other, "report failed");
-            ServerFnError::new("the query engine failed; see the server log")
-        }
+    if !matches!(
+        e.class(),
+        lake::error::ErrorClass::BadInput | lake::error::ErrorClass::NotFound
+    ) {
+        tracing::error!(error = %e, class = e.class().as_str(), "dashboard request failed");
     }
+    ServerFnError::new(e.public_message())
 }
 
 /// The distinct agents.

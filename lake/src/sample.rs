@@ -3,7 +3,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 
-use crate::item::{AttrValue, Item};
+use crate::format::item::{AttrValue, Item};
 
 /// The GSI partition-key attribute of the sample table and its one value.
 pub const GSI_PK_ATTR: &str = "RecordType";

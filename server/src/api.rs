@@ -28,12 +28,12 @@ pub async fn stats(
     State(state): State<AppState>,
     params: Result<Query<RangeParams>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Query(params) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
     let range = app::ssr::parse_range(&app::model::RangeInput {
         from: params.from.unwrap_or_default(),
         to: params.to.unwrap_or_default(),
     })
-    .map_err(AppError::BadRequest)?;
+    .map_err(AppError::bad_request)?;
     let s = state
         .dashboard
         .query
@@ -53,7 +53,7 @@ pub async fn query(
     State(state): State<AppState>,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<Started>, AppError> {
-    let Json(body) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Json(body) = body.map_err(|e| AppError::bad_request(e.body_text()))?;
     let request = ReportRequest::from_json(body)?;
     Ok(Json(state.dashboard.query.submit(&request).await?))
 }
@@ -76,7 +76,7 @@ pub async fn results(
     State(state): State<AppState>,
     params: Result<Query<ResultParams>, QueryRejection>,
 ) -> Result<Json<ResultPage>, AppError> {
-    let Query(p) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Query(p) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
     let page = state
         .dashboard
         .query
@@ -95,7 +95,7 @@ pub async fn download(
     State(state): State<AppState>,
     params: Result<Query<ResultParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let Query(p) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Query(p) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
     let id = p.query_execution_id;
     Ok(match state.dashboard.query.download(&id).await? {
         Download::Csv(bytes) => (
@@ -118,14 +118,14 @@ pub async fn daily(
     State(state): State<AppState>,
     params: Result<Query<RangeParams>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Query(params) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
     let (Some(from), Some(to)) = (params.from, params.to) else {
-        return Err(AppError::BadRequest(
-            "give from=YYYY-MM-DD and to=YYYY-MM-DD".into(),
+        return Err(AppError::bad_request(
+            "give from=YYYY-MM-DD and to=YYYY-MM-DD",
         ));
     };
     let range = app::ssr::parse_range(&app::model::RangeInput { from, to })
-        .map_err(AppError::BadRequest)?;
+        .map_err(AppError::bad_request)?;
     let days = state.dashboard.query.daily(range).await?;
     Ok(Json(serde_json::json!({
         "days": days.iter().map(|d| serde_json::json!({"day": d.day.to_string(), "rows": d.rows})).collect::<Vec<_>>(),
@@ -140,5 +140,5 @@ pub async fn agents(State(state): State<AppState>) -> Result<Json<serde_json::Va
 
 /// Any other `/api/...` path: a JSON 404 naming it.
 pub async fn unknown(uri: Uri) -> AppError {
-    AppError::NotFound(format!("no API route {}", uri.path()))
+    AppError::not_found(format!("no API route {}", uri.path()))
 }

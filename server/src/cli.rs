@@ -128,7 +128,7 @@ pub struct DemoArgs {
     #[arg(long, env = "DYNAMO_LAKE_DEMO_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
     /// SQL name of the lake's table.
-    #[arg(long, default_value = lake::engine::DEFAULT_TABLE)]
+    #[arg(long, default_value = lake::query::datafusion::DEFAULT_TABLE)]
     pub table: String,
     /// Listening options.
     #[command(flatten)]

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use lake::dates::DateFormat;
-use lake::export::Counters;
-use lake::native::ConvertSpec;
-use lake::store::Location;
-use lake::writer::WriteMode;
+use lake::format::dates::DateFormat;
+use lake::ingest::convert::ConvertSpec;
+use lake::ingest::staging::Counters;
+use lake::storage::Location;
+use lake::storage::WriteMode;
 
 use crate::export_cmd::{S3Args, open_lake, print_json, print_summary};
 
@@ -74,9 +74,14 @@ pub async fn run(args: ConvertArgs) -> anyhow::Result<()> {
         }),
     };
     eprintln!("converting {source} into {}", lake.location());
-    let report =
-        lake::native::convert_into(spec, &source, &s3, &lake, Arc::new(Counters::default()))
-            .await?;
+    let report = lake::ingest::convert::convert_into(
+        spec,
+        &source,
+        &s3,
+        &lake,
+        Arc::new(Counters::default()),
+    )
+    .await?;
     if args.json {
         print_json(&report)?;
     } else {

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
-use lake::contract::ContractBuilder;
-use lake::dates::DateFormat;
-use lake::item::{Item, item_to_line};
-use lake::layout::MANIFEST;
+use lake::format::contract::ContractBuilder;
+use lake::format::dates::DateFormat;
+use lake::format::item::{Item, item_to_line};
+use lake::format::parquet::{LakeWriter, WriteOptions, WriteSummary};
 use lake::sample::{SORT_KEY_ATTR, SampleSpec, generate};
-use lake::writer::{LakeWriter, WriteOptions, WriteSummary};
+use lake::storage::layout::MANIFEST;
 
 use crate::cli::SampleSpecArgs;
 
@@ -140,8 +140,9 @@ pub async fn prepare_via_dynamodb(
 ) -> anyhow::Result<PathBuf> {
     use aws_sdk_dynamodb::types::ScalarAttributeType as T;
     use lake::dynamo::{IndexSpec, TableSpec, batch_write, create_table};
-    use lake::export::{Counters, ExportSpec, ReadPlan, export};
-    use lake::range::TimeRange;
+    use lake::ingest::export::{ExportSpec, ReadPlan, export};
+    use lake::ingest::range::TimeRange;
+    use lake::ingest::staging::Counters;
     use lake::sample::{GSI_PK_ATTR, GSI_PK_VALUE};
 
     let lake = lake.unwrap_or_else(|| dir.join("lake"));
@@ -183,7 +184,7 @@ pub async fn prepare_via_dynamodb(
         date_format: DateFormat::Iso,
         range: TimeRange::new(at(first)?, at(spec.end + Duration::days(1))?)?,
         extra_date_column: Some(EXTRA_DATE_COLUMN.into()),
-        mode: lake::writer::WriteMode::Overwrite,
+        mode: lake::storage::WriteMode::Overwrite,
         dry_run: false,
     };
     let report = export(

@@ -1,46 +1,82 @@
-//! Errors at the HTTP boundary: a short JSON message and a status; details only in the log.
+//! Errors at the HTTP boundary: a short JSON message and a status; details only in the log. The
+//! status comes from [`lake::error::ErrorClass`], the one classification every edge maps from.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use lake::error::ErrorClass;
 
-/// An API error.
+/// An API error: its class (which decides the status) and the message the client may see.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    /// The request is malformed; the message says what to change.
-    #[error("{0}")]
-    BadRequest(String),
+#[error("{message}")]
+pub struct AppError {
+    /// What kind of failure.
+    pub class: ErrorClass,
+    /// What the client is told.
+    pub message: String,
+    /// What only the log gets (the whole error), if anything.
+    detail: Option<String>,
+}
+
+impl AppError {
+    /// A malformed request; the message says what to change.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError {
+            class: ErrorClass::BadInput,
+            message: message.into(),
+            detail: None,
+        }
+    }
+
     /// Nothing at that path or id.
-    #[error("{0}")]
-    NotFound(String),
-    /// The server failed; the client sees a generic message.
-    #[error("internal error: {0}")]
-    Internal(String),
+    pub fn not_found(message: impl Into<String>) -> Self {
+        AppError {
+            class: ErrorClass::NotFound,
+            message: message.into(),
+            detail: None,
+        }
+    }
+
+    /// A server failure: the client sees a generic line, the log the detail.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        AppError {
+            class: ErrorClass::Internal,
+            message: "internal error; see the server log".to_string(),
+            detail: Some(detail.into()),
+        }
+    }
+}
+
+/// The HTTP status of an error class.
+pub fn status_of(class: ErrorClass) -> StatusCode {
+    match class {
+        ErrorClass::BadInput => StatusCode::BAD_REQUEST,
+        ErrorClass::NotFound => StatusCode::NOT_FOUND,
+        ErrorClass::Conflict => StatusCode::CONFLICT,
+        ErrorClass::Retryable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorClass::Denied | ErrorClass::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 impl From<lake::LakeError> for AppError {
     fn from(e: lake::LakeError) -> Self {
-        match e {
-            lake::LakeError::InvalidInput(msg) => AppError::BadRequest(msg),
-            lake::LakeError::NotFound(msg) => AppError::NotFound(msg),
-            other => AppError::Internal(other.to_string()),
+        let class = e.class();
+        let detail = matches!(class, ErrorClass::Denied | ErrorClass::Internal)
+            .then(|| format!("{e} ({e:?})"));
+        AppError {
+            class,
+            message: e.public_message(),
+            detail,
         }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, message) = match &self {
-            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
-            AppError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
-            AppError::Internal(detail) => {
-                tracing::error!(%detail, "request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error; see the server log".to_string(),
-                )
-            }
-        };
-        (status, Json(serde_json::json!({ "error": message }))).into_response()
+        if let Some(detail) = &self.detail {
+            tracing::error!(%detail, class = self.class.as_str(), "request failed");
+        }
+        let status = status_of(self.class);
+        (status, Json(serde_json::json!({ "error": self.message }))).into_response()
     }
 }

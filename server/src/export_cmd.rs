@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use lake::dates::DateFormat;
 use lake::dynamo::DynamoConfig;
-use lake::export::{Counters, ExportReport, ExportSpec, ReadPlan};
-use lake::range::{RangeMode, TimeRange, parse_bound};
-use lake::store::{Lake, Location, S3Config};
-use lake::writer::WriteMode;
+use lake::format::dates::DateFormat;
+use lake::ingest::export::{ExportSpec, ReadPlan};
+use lake::ingest::range::{RangeMode, TimeRange, parse_bound};
+use lake::ingest::staging::{Counters, ExportReport};
+use lake::storage::WriteMode;
+use lake::storage::{Lake, Location, S3Config};
 
 /// Where DynamoDB is.
 #[derive(Debug, Clone, Args)]
@@ -188,7 +189,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         spec.range,
         lake.location()
     );
-    let result = lake::export::export_into(&client, &cfg, &spec, &lake, counters).await;
+    let result = lake::ingest::export::export_into(&client, &cfg, &spec, &lake, counters).await;
     if let Some(t) = ticker {
         t.abort();
         eprint!("\r\x1b[K");
@@ -251,7 +252,7 @@ pub fn print_summary(r: &ExportReport, lake: &Location) {
             println!(
                 "  {day}: {n} items → {}/{}",
                 lake.to_string().trim_end_matches('/'),
-                lake::layout::partition_path(day.parse().unwrap_or_default())
+                lake::storage::layout::partition_path(day.parse().unwrap_or_default())
             );
         }
     }

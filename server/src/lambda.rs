@@ -73,7 +73,7 @@ pub async fn direct(state: &AppState, payload: Value) -> Result<Value, Diagnosti
         ));
     }
     let request = lake::query::reports::ReportRequest::from_json(payload)
-        .map_err(|e| diagnostic("InvalidRequest", e.to_string()))?;
+        .map_err(|e| lake_diagnostic(&e, "report request"))?;
     match state.dashboard.query.run(&request).await {
         Ok(page) => Ok(json!({
             "report": request.name(),
@@ -82,15 +82,19 @@ pub async fn direct(state: &AppState, payload: Value) -> Result<Value, Diagnosti
             "count": page.rows.len(),
             "bytesScanned": page.bytes_scanned,
         })),
-        Err(lake::LakeError::InvalidInput(msg)) => Err(diagnostic("InvalidRequest", msg)),
-        Err(e) => {
-            tracing::error!(error = %e, report = request.name(), "direct invocation failed");
-            Err(diagnostic(
-                "QueryFailed",
-                "the query failed; a retry may help; details are in the function's log",
-            ))
-        }
+        Err(e) => Err(lake_diagnostic(&e, request.name())),
     }
+}
+
+/// A pipeline error as a Lambda error answer: `errorType` is its class (`InvalidRequest`,
+/// `NotFound`, `Retryable`, …, see [`lake::error::ErrorClass::as_str`]), so an invoker can tell
+/// whether a retry helps; the message is the public one, the whole error goes to the log.
+pub fn lake_diagnostic(e: &lake::LakeError, what: &str) -> Diagnostic {
+    let class = e.class();
+    if class != lake::error::ErrorClass::BadInput {
+        tracing::error!(error = %e, class = class.as_str(), what, "invocation failed");
+    }
+    diagnostic(class.as_str(), e.public_message())
 }
 
 fn json_kind(v: &Value) -> &'static str {

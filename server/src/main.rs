@@ -65,7 +65,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     };
                     lake::sample::generate(&chunk)
                 });
-            let dir = lake::native::write_native_export(
+            let dir = lake::ingest::native_fixture::write_native_export(
                 &args.out,
                 "01700000000000-bench000",
                 "bench",

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use lake::athena::{AthenaConfig, AthenaEngine};
-use lake::athena_ddl::{AthenaTable, create_database_sql, create_table_sql};
-use lake::engine::{DEFAULT_TABLE, LakeEngine, ReportColumns};
+use lake::query::athena::ddl::{AthenaTable, create_database_sql, create_table_sql};
+use lake::query::athena::{AthenaConfig, AthenaEngine};
+use lake::query::datafusion::{DEFAULT_TABLE, LakeEngine, ReportColumns};
 use lake::query::reports::{ReportRequest, ReportSchema};
 use lake::query::results::ResultStore;
 use lake::query::service::{Backend, QueryService};
-use lake::store::{Location, S3Config, S3Prefix};
-use lake::writer::Manifest;
+use lake::storage::Manifest;
+use lake::storage::{Location, S3Config, S3Prefix};
 
 use crate::export_cmd::S3Args;
 
@@ -424,7 +424,7 @@ pub async fn run_bench_queries(args: BenchQueriesArgs) -> anyhow::Result<()> {
         (Some(a), Some(b)) => (a.day, b.day),
         _ => anyhow::bail!("the lake is empty"),
     };
-    let range = lake::engine::DayRange::new(first, last)?;
+    let range = lake::query::datafusion::DayRange::new(first, last)?;
     let mut out = serde_json::Map::new();
     let rows = service.stats(None, &columns).await?.total_rows;
     out.insert("rows".into(), rows.into());

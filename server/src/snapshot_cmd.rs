@@ -1,7 +1,7 @@
 //! `dynamo-lake snapshot`: seed 000's monthly snapshot of a table.
 
 use clap::Args;
-use lake::snapshot::{SnapshotReport, SnapshotSpec, snapshot_dir};
+use lake::ingest::snapshot::{SnapshotReport, SnapshotSpec, snapshot_dir};
 
 use crate::export_cmd::{DynamoArgs, S3Args, open_lake};
 
@@ -76,7 +76,7 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<()> {
         "snapshot of {} for {:04}-{:02} (filter on {})",
         spec.table, spec.year, spec.month, spec.filter_attr
     );
-    let report = lake::snapshot::snapshot_into(&client, &cfg, spec.clone(), &dest).await?;
+    let report = lake::ingest::snapshot::snapshot_into(&client, &cfg, spec.clone(), &dest).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -85,7 +85,7 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_summary(r: &SnapshotReport, spec: &SnapshotSpec, dest: &lake::store::Location) {
+fn print_summary(r: &SnapshotReport, spec: &SnapshotSpec, dest: &lake::storage::Location) {
     if r.items == 0 && r.scanned > 0 {
         println!(
             "note: none of the {} items scanned has {:?} starting with {:04}-{:02}-: check --filter-attr (it must hold YYYY-MM-DD dates)",

@@ -2,9 +2,13 @@
 //! an id; it has a state; its result is read in typed pages with column names, or whole as CSV.
 //! Both engines (embedded DataFusion and Athena) produce exactly these.
 
+pub mod athena;
+pub mod datafusion;
 pub mod reports;
 pub mod results;
 pub mod service;
+pub mod sql;
+pub mod sqlguard;
 
 use serde::{Deserialize, Serialize};
 

@@ -8,9 +8,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::SqlParam;
-use crate::athena_ddl::sql_identifier;
-use crate::contract::Contract;
-use crate::dates::parse_day;
+use crate::format::contract::Contract;
+use crate::format::dates::parse_day;
+use crate::query::sql::sql_identifier;
 use crate::{LakeError, Result};
 
 /// The SQL dialect a report is rendered for.
@@ -429,7 +429,7 @@ mod tests {
 
     #[test]
     fn every_built_in_report_passes_the_sql_guard() {
-        use crate::sqlguard::{GuardPolicy, guard};
+        use crate::query::sqlguard::{GuardPolicy, guard};
         let policy = GuardPolicy {
             table: "gsi_export".into(),
             database: None,

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ResultColumn;
-use crate::item::base64_bytes;
-use crate::store::S3Prefix;
+use crate::format::item::base64_bytes;
+use crate::storage::S3Prefix;
 use crate::{LakeError, Result};
 
 /// Where results are kept.

@@ -11,9 +11,9 @@ use serde::Serialize;
 use super::reports::{Dialect, RenderedQuery, ReportRequest, ReportSchema, agents_sql};
 use super::results::{ResultStore, StoredResult, columns_of, rows_of};
 use super::{MAX_PAGE_ROWS, QueryState, ResultPage, SqlParam};
-use crate::athena::AthenaEngine;
-use crate::engine::{DailyCount, DayRange, LakeEngine, ReportColumns, Stats};
-use crate::sqlguard::{GuardPolicy, guard};
+use crate::query::athena::AthenaEngine;
+use crate::query::datafusion::{DailyCount, DayRange, LakeEngine, ReportColumns, Stats};
+use crate::query::sqlguard::{GuardPolicy, guard};
 use crate::{LakeError, Result};
 
 /// Bytes of custom SQL at most.
@@ -274,7 +274,7 @@ impl QueryService {
         range: Option<DayRange>,
         column: &str,
     ) -> Result<Vec<(Option<String>, u64)>> {
-        use crate::athena_ddl::sql_identifier as q;
+        use crate::query::sql::sql_identifier as q;
         let dialect = self.dialect();
         let (predicate, params) = match range {
             Some(r) => {
@@ -359,7 +359,7 @@ fn stats_sql(
     range: Option<DayRange>,
     columns: &ReportColumns,
 ) -> (String, Vec<SqlParam>) {
-    use crate::athena_ddl::sql_identifier as q;
+    use crate::query::sql::sql_identifier as q;
     let mut sql = format!(
         "SELECT count(*), count(DISTINCT {}), count(DISTINCT {}), count(DISTINCT {}) FROM {}",
         q(&columns.contact),

@@ -18,14 +18,15 @@ use datafusion::sql::sqlparser::ast::{
 };
 use datafusion::sql::sqlparser::dialect::{GenericDialect, HiveDialect};
 use datafusion::sql::sqlparser::parser::Parser;
-use lake::athena_ddl::{
+use lake::format::contract::{Contract, ContractBuilder};
+use lake::format::dates::DateFormat;
+use lake::format::item::{AttrValue, Item, parse_item_line};
+use lake::format::parquet::{LakeWriter, WriteOptions};
+use lake::query::athena::ddl::{
     AthenaTable, create_database_sql, create_table_sql, ddl_identifier, drop_table_sql,
-    sql_identifier, sql_string,
 };
-use lake::contract::{Contract, ContractBuilder};
-use lake::dates::DateFormat;
-use lake::item::{AttrValue, Item, parse_item_line};
-use lake::writer::{LakeWriter, Manifest, WriteOptions};
+use lake::query::sql::{sql_identifier, sql_string};
+use lake::storage::Manifest;
 
 const SNAPSHOT_ITEMS: [&str; 2] = [
     r#"{"pk":{"S":"c-1"},"ts":{"S":"2026-01-02T03:04:05Z"},"Agent":{"S":"ann"},"duration":{"N":"12.5"},"resolved":{"BOOL":true},"tags":{"SS":["a","b"]},"scores":{"NS":["1","2.5"]},"details":{"M":{"k":{"S":"v"}}},"steps":{"L":[{"S":"x"},{"N":"1"}]},"blob":{"B":"AAEC"},"note":{"NULL":true},"date":{"S":"2026-01-02"},"user":{"S":"u1"},"Order":{"N":"3"}}"#,

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_athena::config::{BehaviorVersion, Credentials, Region};
 use lake::LakeError;
-use lake::athena::{AthenaConfig, AthenaEngine};
+use lake::aws::LOCAL_KEY;
+use lake::query::athena::{AthenaConfig, AthenaEngine};
 use lake::query::{QueryState, ResultColumn, SqlParam};
-use lake::store::{LOCAL_KEY, S3Config, S3Prefix};
+use lake::storage::{S3Config, S3Prefix};
 use serde_json::{Value, json};
 
 /// Serialises the tests that use moto's global state.

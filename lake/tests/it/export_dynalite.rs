@@ -10,12 +10,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::Float64Type;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use lake::dates::DateFormat;
-use lake::export::{Counters, ExportReport, ExportSpec, ReadPlan, export};
-use lake::item::{AttrValue, Item};
-use lake::range::{RangeMode, TimeRange};
+use lake::format::dates::DateFormat;
+use lake::format::item::{AttrValue, Item};
+use lake::ingest::export::{ExportSpec, ReadPlan, export};
+use lake::ingest::range::{RangeMode, TimeRange};
+use lake::ingest::staging::{Counters, ExportReport};
 use lake::sample::{SampleSpec, generate};
-use lake::writer::{Manifest, WriteMode};
+use lake::storage::{Manifest, WriteMode};
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
@@ -170,7 +171,7 @@ async fn parallel_scan_reads_every_item_exactly_once() {
     };
     let report = run(&client, &cfg, &spec, dir.path()).await;
     assert_eq!(report.items_read, items.len() as u64);
-    let engine = lake::engine::LakeEngine::open(dir.path(), "t")
+    let engine = lake::query::datafusion::LakeEngine::open(dir.path(), "t")
         .await
         .expect("open");
     let batches = engine

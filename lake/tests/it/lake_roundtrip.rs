@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use datafusion::physical_plan::displayable;
-use lake::contract::ContractBuilder;
-use lake::dates::DateFormat;
-use lake::engine::{DEFAULT_TABLE, DayRange, LakeEngine, ReportColumns};
-use lake::item::{AttrValue, Item};
+use lake::format::contract::ContractBuilder;
+use lake::format::dates::DateFormat;
+use lake::format::item::{AttrValue, Item};
+use lake::format::parquet::{LakeWriter, WriteOptions};
+use lake::query::datafusion::{DEFAULT_TABLE, DayRange, LakeEngine, ReportColumns};
 use lake::sample::{SORT_KEY_ATTR, SampleSpec, generate};
-use lake::writer::{LakeWriter, WriteOptions};
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("valid day")

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use lake::dates::DateFormat;
-use lake::export::Counters;
-use lake::item::{AttrValue, Item};
-use lake::native::{ConvertSpec, convert, write_native_export};
+use lake::format::dates::DateFormat;
+use lake::format::item::{AttrValue, Item};
+use lake::ingest::convert::{ConvertSpec, convert};
+use lake::ingest::native_fixture::write_native_export;
+use lake::ingest::staging::Counters;
 use lake::sample::{SORT_KEY_ATTR, SampleSpec, generate};
-use lake::writer::{Manifest, WriteMode};
+use lake::storage::{Manifest, WriteMode};
 
 fn items(n: usize) -> Vec<Item> {
     generate(&SampleSpec {

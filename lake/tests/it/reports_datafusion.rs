@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use lake::contract::ContractBuilder;
-use lake::dates::DateFormat;
-use lake::engine::{DayRange, LakeEngine};
-use lake::item::{AttrValue, Item};
+use lake::format::contract::ContractBuilder;
+use lake::format::dates::DateFormat;
+use lake::format::item::{AttrValue, Item};
+use lake::format::parquet::{LakeWriter, WriteOptions};
+use lake::query::datafusion::{DayRange, LakeEngine};
 use lake::query::reports::{ReportRequest, ReportSchema};
 use lake::query::results::ResultStore;
 use lake::query::service::{Backend, Download, QueryService};
 use lake::sample::{SORT_KEY_ATTR, SampleSpec, generate};
-use lake::writer::{LakeWriter, WriteOptions};
 use serde_json::{Value, json};
 
 struct Fixture {

@@ -9,14 +9,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use lake::dates::DateFormat;
-use lake::export::{Counters, ExportSpec, ReadPlan, export_into};
-use lake::item::Item;
-use lake::native::{ConvertSpec, convert_into, write_native_export};
-use lake::range::TimeRange;
+use lake::format::dates::DateFormat;
+use lake::format::item::Item;
+use lake::ingest::convert::{ConvertSpec, convert_into};
+use lake::ingest::export::{ExportSpec, ReadPlan, export_into};
+use lake::ingest::native_fixture::write_native_export;
+use lake::ingest::range::TimeRange;
+use lake::ingest::staging::Counters;
 use lake::sample::{SORT_KEY_ATTR, SampleSpec, generate};
-use lake::store::{Lake, Location, S3Prefix};
-use lake::writer::{Manifest, WriteMode};
+use lake::storage::{Lake, Location, S3Prefix};
+use lake::storage::{Manifest, WriteMode};
 
 fn sample(items: usize, seed: u64) -> Vec<Item> {
     generate(&SampleSpec {
@@ -152,7 +154,7 @@ async fn export_to_s3_writes_every_partition_and_the_manifest_last() {
         assert_eq!(size, f.bytes, "{}", f.path);
     }
     // The embedded engine reads the S3 lake directly, results going to an S3 prefix too.
-    let engine = lake::engine::LakeEngine::open_at(lake.location(), &s3, "gsi_export")
+    let engine = lake::query::datafusion::LakeEngine::open_at(lake.location(), &s3, "gsi_export")
         .await
         .expect("engine over s3");
     let daily = engine.daily(None).await.expect("daily");
@@ -401,7 +403,7 @@ async fn s3_errors_name_the_location() {
         .to_string();
     assert!(err.contains("s3://no-such-bucket-here/lake"), "{err}");
 
-    let unreachable = lake::store::S3Config {
+    let unreachable = lake::storage::S3Config {
         endpoint_url: Some("http://127.0.0.1:9".into()),
         region: Some("us-east-1".into()),
     };
@@ -422,7 +424,7 @@ async fn a_snapshot_goes_to_s3_with_its_manifest() {
         let day = 1 + (n % 28) as u32;
         i.insert(
             "datum_iso".into(),
-            lake::item::AttrValue::S(format!("2026-02-{day:02}")),
+            lake::format::item::AttrValue::S(format!("2026-02-{day:02}")),
         );
     }
     let (client, cfg, table) = support::sample_table("s3-snap", &items).await;
@@ -433,7 +435,7 @@ async fn a_snapshot_goes_to_s3_with_its_manifest() {
     )
     .await
     .expect("dest opens");
-    let spec = lake::snapshot::SnapshotSpec {
+    let spec = lake::ingest::snapshot::SnapshotSpec {
         table: table.clone(),
         filter_attr: "datum_iso".into(),
         year: 2026,
@@ -446,7 +448,7 @@ async fn a_snapshot_goes_to_s3_with_its_manifest() {
         dry_run: false,
         at: t("2026-03-01T02:03:04Z"),
     };
-    let report = lake::snapshot::snapshot_into(&client, &cfg, spec, &dest)
+    let report = lake::ingest::snapshot::snapshot_into(&client, &cfg, spec, &dest)
         .await
         .expect("snapshot");
     assert_eq!(report.items, items.len() as u64);
@@ -456,7 +458,7 @@ async fn a_snapshot_goes_to_s3_with_its_manifest() {
         format!("s3://{bucket}/{folder}")
     );
     let dir = support::s3_bucket_dir(&bucket).join(folder);
-    let m: lake::snapshot::SnapshotManifest =
+    let m: lake::ingest::snapshot::SnapshotManifest =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
             .expect("json");
     assert_eq!(m.item_count, items.len() as u64);

@@ -9,8 +9,8 @@ use aws_sdk_dynamodb::types::ScalarAttributeType as T;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use flate2::read::GzDecoder;
 use lake::dynamo::{TableSpec, batch_write, create_table};
-use lake::item::{AttrValue, Item};
-use lake::snapshot::{SnapshotManifest, SnapshotSpec, snapshot, snapshot_dir};
+use lake::format::item::{AttrValue, Item};
+use lake::ingest::snapshot::{SnapshotManifest, SnapshotSpec, snapshot, snapshot_dir};
 use sha2::{Digest, Sha256};
 
 /// Seed 000's submissions: user_id + timestamp_utc keys, datum (dd.mm.yyyy) and datum_iso.
@@ -153,7 +153,7 @@ async fn a_month_snapshot_has_exactly_that_month_and_verifiable_parts() {
             .schema
             .column_by_sql_name("verbrauch")
             .map(|c| c.ty),
-        Some(lake::contract::ColumnType::Double)
+        Some(lake::format::contract::ColumnType::Double)
     );
 }
 

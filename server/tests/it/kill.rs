@@ -49,7 +49,7 @@ fn has_partition_temp_file(lake: &Path) -> bool {
 }
 
 fn manifest_files(lake: &Path) -> BTreeSet<String> {
-    match lake::writer::Manifest::read(lake) {
+    match lake::storage::Manifest::read(lake) {
         Ok(m) => m.files.into_iter().map(|f| f.path).collect(),
         Err(_) => BTreeSet::new(),
     }
@@ -161,7 +161,7 @@ fn a_killed_convert_leaves_nothing_unlisted_and_a_rerun_completes() {
     );
 
     // Complete and correct: the lake's rows per day equal the fixture's.
-    let manifest = lake::writer::Manifest::read(&lake).expect("manifest");
+    let manifest = lake::storage::Manifest::read(&lake).expect("manifest");
     let mut per_day: BTreeMap<String, u64> = BTreeMap::new();
     for f in &manifest.files {
         let day = f.path.split('/').take(3).collect::<Vec<_>>().join("/");
@@ -226,6 +226,6 @@ fn a_killed_export_leaves_nothing_unlisted_and_a_rerun_completes() {
     assert!(status.success());
     assert_eq!(data_files(&lake), manifest_files(&lake));
     assert!(!staging.exists(), "stale staging left behind");
-    let manifest = lake::writer::Manifest::read(&lake).expect("manifest");
+    let manifest = lake::storage::Manifest::read(&lake).expect("manifest");
     assert_eq!(manifest.files.iter().map(|f| f.rows).sum::<u64>(), 20_000);
 }

@@ -6,7 +6,7 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{body_text, get, items, send, state};
-use lake::item::AttrValue;
+use lake::format::item::AttrValue;
 use serde_json::{Value, json};
 
 fn post(uri: &str, body: &str) -> Request<Body> {

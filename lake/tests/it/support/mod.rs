@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 
 use aws_sdk_dynamodb::types::ScalarAttributeType as T;
 use lake::dynamo::{DynamoConfig, TableSpec, batch_write, create_table};
-use lake::item::Item;
+use lake::format::item::Item;
 
 struct Dynalite {
     endpoint: String,
@@ -148,7 +148,7 @@ fn s3s() -> &'static S3sFs {
 
 /// A local S3 (s3s-fs, real SigV4 checks) with a fresh, empty bucket; returns its configuration
 /// and the bucket's name.
-pub fn s3_bucket(prefix: &str) -> (lake::store::S3Config, String) {
+pub fn s3_bucket(prefix: &str) -> (lake::storage::S3Config, String) {
     let s3 = s3s();
     let bucket = format!(
         "{prefix}-{}-{}",
@@ -158,7 +158,7 @@ pub fn s3_bucket(prefix: &str) -> (lake::store::S3Config, String) {
     // s3s-fs keeps each bucket as a folder of its root.
     std::fs::create_dir_all(s3.root.path().join(&bucket)).expect("bucket folder");
     (
-        lake::store::S3Config {
+        lake::storage::S3Config {
             endpoint_url: Some(s3.server.endpoint.clone()),
             region: Some("us-east-1".into()),
         },

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, Response};
 use chrono::NaiveDate;
 use http_body_util::BodyExt;
-use lake::item::{AttrValue, Item};
+use lake::format::item::{AttrValue, Item};
 use lake::sample::{SampleSpec, generate};
 use server::AppState;
 use tower::ServiceExt;

@@ -9,19 +9,22 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_athena::Client;
-use aws_sdk_athena::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_athena::config::http::HttpResponse;
+use aws_sdk_athena::error::{ProvideErrorMetadata, SdkError};
+
+use crate::aws::backoff::jittered;
+use crate::error::AwsErrorKind;
 use aws_sdk_athena::types::{
-    ColumnInfo, QueryExecution, QueryExecutionContext, QueryExecutionState, ResultConfiguration,
-    ResultSet, StatementType,
+    QueryExecution, QueryExecutionContext, QueryExecutionState, ResultConfiguration, StatementType,
 };
 use object_store::aws::AmazonS3;
 use object_store::path::Path as ObjectPath;
 use object_store::signer::Signer;
-use serde_json::Value;
 
+use super::values::{execution_parameter, typed_rows};
 use crate::aws::{Retries, is_loopback_url, sdk_config};
-use crate::query::{MAX_PAGE_ROWS, QueryState, ResultColumn, ResultPage, SqlParam};
-use crate::store::{Location, S3Config, s3_client, s3_error};
+use crate::query::{MAX_PAGE_ROWS, QueryState, ResultPage, SqlParam};
+use crate::storage::{Location, S3Config, s3_client, s3_error};
 use crate::{LakeError, Result};
 
 /// Athena's cap on the query text, in bytes.
@@ -143,8 +146,13 @@ impl AthenaEngine {
             .send()
             .await
             .map_err(|e| athena_error(&self.cfg, &what, e, false))?;
-        out.query_execution_id
-            .ok_or_else(|| LakeError::Aws(format!("{what}: Athena returned no query id")))
+        out.query_execution_id.ok_or_else(|| {
+            LakeError::aws(
+                &what,
+                AwsErrorKind::Other,
+                format!("{what}: Athena returned no query id"),
+            )
+        })
     }
 
     /// Current state and bytes scanned.
@@ -250,7 +258,7 @@ impl AthenaEngine {
             .result_configuration()
             .and_then(|r| r.output_location())
             .ok_or_else(|| {
-                LakeError::Aws(format!(
+                LakeError::InvalidInput(format!(
                     "query {id} has no result location (give an output location or use a workgroup that has one)"
                 ))
             })?;
@@ -271,15 +279,18 @@ impl AthenaEngine {
         let id = self.start_in(sql, &[], database).await?;
         match self.wait(&id).await? {
             QueryState::Succeeded => Ok(()),
-            QueryState::Failed(reason) => Err(LakeError::Aws(format!(
-                "Athena statement {:?} (query {id}) failed: {reason}",
-                snippet(sql)
-            ))),
-            other => Err(LakeError::Aws(format!(
-                "Athena statement {:?} (query {id}) ended {}",
-                snippet(sql),
-                state_name(&other)
-            ))),
+            QueryState::Failed(reason) => Err(LakeError::QueryFailed {
+                engine: "athena",
+                reason: format!("statement {:?} (query {id}): {reason}", snippet(sql)),
+            }),
+            other => Err(LakeError::QueryFailed {
+                engine: "athena",
+                reason: format!(
+                    "statement {:?} (query {id}) ended {}",
+                    snippet(sql),
+                    state_name(&other)
+                ),
+            }),
         }
     }
 
@@ -316,8 +327,13 @@ impl AthenaEngine {
             .send()
             .await
             .map_err(|e| athena_error(&self.cfg, &what, e, false))?;
-        out.named_query_id
-            .ok_or_else(|| LakeError::Aws(format!("{what}: Athena returned no id")))
+        out.named_query_id.ok_or_else(|| {
+            LakeError::aws(
+                &what,
+                AwsErrorKind::Other,
+                format!("{what}: Athena returned no id"),
+            )
+        })
     }
 
     /// The id of the workgroup's named query called `name`, if there is one. (GetNamedQuery one id
@@ -363,8 +379,13 @@ impl AthenaEngine {
             .send()
             .await
             .map_err(|e| athena_error(&self.cfg, &format!("query {id}"), e, true))?;
-        out.query_execution
-            .ok_or_else(|| LakeError::Aws(format!("query {id}: Athena returned no description")))
+        out.query_execution.ok_or_else(|| {
+            LakeError::aws(
+                format!("query {id}"),
+                AwsErrorKind::Other,
+                format!("query {id}: Athena returned no description"),
+            )
+        })
     }
 
     /// The S3 client for `bucket` (made once, then reused).
@@ -381,146 +402,6 @@ impl AthenaEngine {
     fn lock_stores(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<AmazonS3>>> {
         self.stores.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-/// ExecutionParameters text of a parameter: strings as SQL literals with `'` doubled
-/// (`'O''Brien'`), integers as decimal text.
-pub fn execution_parameter(p: &SqlParam) -> String {
-    match p {
-        SqlParam::Str(s) => format!("'{}'", s.replace('\'', "''")),
-        SqlParam::Int(i) => i.to_string(),
-    }
-}
-
-/// Converts one Athena result cell (always a string, or absent = NULL) by the column's type:
-/// integers and finite floats become JSON numbers, booleans booleans, everything else (text,
-/// dates, timestamps, JSON, arrays as Athena prints them) strings. A value that does not fit
-/// (a bigint beyond i64, NaN, a decimal with more than 15 significant digits, text in a numeric
-/// column) stays a string, so nothing is lost and nothing panics.
-pub fn convert_value(ty: &str, value: Option<&str>) -> Value {
-    let Some(text) = value else {
-        return Value::Null;
-    };
-    match base_type(ty).as_str() {
-        "tinyint" | "smallint" | "integer" | "int" | "bigint" => integer(text),
-        "real" | "float" | "double" => float(text),
-        "decimal" if significant_digits(text) <= 15 => float(text),
-        "boolean" => boolean(text),
-        _ => Value::String(text.to_string()),
-    }
-}
-
-/// The type name without parameters, lower case (`decimal(10,2)` → `decimal`).
-fn base_type(ty: &str) -> String {
-    ty.split('(')
-        .next()
-        .unwrap_or(ty)
-        .trim()
-        .to_ascii_lowercase()
-}
-
-/// An integer cell: a JSON integer when it fits i64, else the text.
-fn integer(text: &str) -> Value {
-    text.trim()
-        .parse::<i64>()
-        .map(Value::from)
-        .unwrap_or_else(|_| Value::String(text.to_string()))
-}
-
-/// A floating-point cell: a JSON number when finite, else the text (`NaN`, `Infinity`).
-fn float(text: &str) -> Value {
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-        .map(Value::Number)
-        .unwrap_or_else(|| Value::String(text.to_string()))
-}
-
-/// A boolean cell.
-fn boolean(text: &str) -> Value {
-    match text.trim() {
-        t if t.eq_ignore_ascii_case("true") => Value::Bool(true),
-        t if t.eq_ignore_ascii_case("false") => Value::Bool(false),
-        _ => Value::String(text.to_string()),
-    }
-}
-
-/// Digits of a decimal from its first non-zero one (an f64 keeps 15 exactly).
-fn significant_digits(text: &str) -> usize {
-    text.chars()
-        .filter(char::is_ascii_digit)
-        .skip_while(|c| *c == '0')
-        .count()
-}
-
-/// Columns and converted rows of one GetQueryResults page.
-fn typed_rows(
-    set: Option<&ResultSet>,
-    may_have_header: bool,
-) -> (Vec<ResultColumn>, Vec<Vec<Value>>) {
-    let infos: &[ColumnInfo] = set
-        .and_then(|s| s.result_set_metadata())
-        .map(|m| m.column_info())
-        .unwrap_or_default();
-    let columns: Vec<ResultColumn> = infos
-        .iter()
-        .map(|c| ResultColumn {
-            name: c.name().to_string(),
-            ty: c.r#type().to_ascii_lowercase(),
-        })
-        .collect();
-    let labels: Vec<String> = infos
-        .iter()
-        .map(|c| c.label().unwrap_or(c.name()).to_string())
-        .collect();
-    let raw: Vec<Vec<Option<String>>> = set
-        .map(|s| s.rows())
-        .unwrap_or_default()
-        .iter()
-        .map(|r| {
-            r.data()
-                .iter()
-                .map(|d| d.var_char_value().map(str::to_string))
-                .collect()
-        })
-        .collect();
-    let rows = drop_header(&labels, raw, may_have_header)
-        .into_iter()
-        .map(|row| convert_row(&columns, row))
-        .collect();
-    (columns, rows)
-}
-
-/// Drops the first row when it may be the header (the first page of a SELECT) and its values are
-/// exactly the column labels. Later pages and DDL/SHOW results have no header.
-fn drop_header(
-    labels: &[String],
-    mut rows: Vec<Vec<Option<String>>>,
-    may_have_header: bool,
-) -> Vec<Vec<Option<String>>> {
-    let is_header = |row: &Vec<Option<String>>| {
-        row.len() == labels.len()
-            && row
-                .iter()
-                .zip(labels)
-                .all(|(value, label)| value.as_deref() == Some(label.as_str()))
-    };
-    if may_have_header && !labels.is_empty() && rows.first().is_some_and(is_header) {
-        rows.remove(0);
-    }
-    rows
-}
-
-/// Converts a row by its columns' types (cells beyond the metadata stay text).
-fn convert_row(columns: &[ResultColumn], row: Vec<Option<String>>) -> Vec<Value> {
-    row.iter()
-        .enumerate()
-        .map(|(i, cell)| {
-            let ty = columns.get(i).map_or("varchar", |c| c.ty.as_str());
-            convert_value(ty, cell.as_deref())
-        })
-        .collect()
 }
 
 /// Whether a result's first page starts with a header row: SELECTs do, DDL and utility
@@ -606,7 +487,7 @@ fn check_id(id: &str) -> Result<()> {
 fn split_s3_url(url: &str) -> Result<(String, String)> {
     match Location::parse("OutputLocation", url)? {
         Location::S3 { bucket, prefix } if !prefix.is_empty() => Ok((bucket, prefix)),
-        _ => Err(LakeError::Aws(format!(
+        _ => Err(LakeError::InvalidInput(format!(
             "the result location {url:?} is not an s3://bucket/key URL"
         ))),
     }
@@ -638,52 +519,33 @@ fn next_poll(delay: Duration) -> Duration {
     delay.mul_f64(1.5).min(MAX_POLL)
 }
 
-/// `delay` ± up to 10 %, so many waiting requests do not poll in step.
-fn jittered(delay: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let spread = (u64::from(nanos).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % 201;
-    // spread in 0..=200 → factor 0.9..=1.1
-    delay.mul_f64(0.9 + spread as f64 / 1000.0)
-}
-
 /// Turns an SDK error into a message about the user's input. `about_id`: the call names a query
-/// by id, so Athena's "… was not found" means that query does not exist.
-fn athena_error<E, R>(
+/// by id, so Athena's "… was not found" means that query does not exist. Athena's own meanings of
+/// its codes come first; everything else is classified by [`crate::aws::error`].
+fn athena_error<E>(
     cfg: &AthenaConfig,
     what: &str,
-    err: SdkError<E, R>,
+    err: SdkError<E, HttpResponse>,
     about_id: bool,
 ) -> LakeError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let detail = DisplayErrorContext(&err).to_string();
-    match &err {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
-            service_error(what, e.code(), e.message(), about_id)
-                .unwrap_or_else(|| LakeError::Aws(format!("{what}: {detail}")))
-        }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
-            if detail.contains("credentials") =>
-        {
-            LakeError::Aws(format!(
-                "{what}: no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"
-            ))
-        }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => LakeError::Aws(format!(
-            "{what}: cannot reach {} ({detail})",
-            cfg.describe()
-        )),
-        _ => LakeError::Aws(format!("{what}: {detail}")),
+    if let SdkError::ServiceError(service) = &err
+        && let Some(e) = service_error(
+            what,
+            service.err().code(),
+            service.err().message(),
+            about_id,
+        )
+    {
+        return e;
     }
+    crate::aws::error::sdk_error(what, &cfg.describe(), err)
 }
 
-/// Classifies an Athena service error by its code and message; `None` when it has no code.
+/// What Athena means by an error code where it differs from the shared classification; `None`
+/// for the rest.
 fn service_error(
     what: &str,
     code: Option<&str>,
@@ -698,22 +560,15 @@ fn service_error(
         }
         "InvalidRequestException" => LakeError::InvalidInput(format!("{what}: {message}")),
         "ResourceNotFoundException" => LakeError::NotFound(format!("{what}: {message}")),
-        "TooManyRequestsException" | "ThrottlingException" => LakeError::Aws(format!(
-            "{what}: Athena is throttling requests; try again shortly"
-        )),
-        "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException" => {
-            LakeError::Aws(format!(
-                "{what}: the AWS credentials were refused ({message})"
-            ))
-        }
-        "AccessDeniedException" => LakeError::Aws(format!("{what}: access denied ({message})")),
-        code => LakeError::Aws(format!("{what}: {code}: {message}")),
+        _ => return None,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::athena::values::{convert_value, drop_header};
+    use serde_json::Value;
     use serde_json::json;
 
     fn cells(values: &[Option<&str>]) -> Vec<Option<String>> {

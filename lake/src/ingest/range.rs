@@ -106,11 +106,13 @@ impl RangeMode {
 
 /// Parses a `--from`/`--to` bound: an RFC 3339 instant, or a date meaning its midnight UTC.
 pub fn parse_bound(flag: &str, text: &str) -> Result<DateTime<Utc>> {
-    crate::dates::DateFormat::Iso.parse_str(text).map_err(|_| {
-        LakeError::InvalidInput(format!(
-            "{flag}: {text:?} is not a date (YYYY-MM-DD) or an ISO 8601 time"
-        ))
-    })
+    crate::format::dates::DateFormat::Iso
+        .parse_str(text)
+        .map_err(|_| {
+            LakeError::InvalidInput(format!(
+                "{flag}: {text:?} is not a date (YYYY-MM-DD) or an ISO 8601 time"
+            ))
+        })
 }
 
 /// The first day (UTC) of a month and the first day of the next: seed 000's snapshot month.

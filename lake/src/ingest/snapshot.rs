@@ -15,8 +15,8 @@ use flate2::write::GzEncoder;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::contract::{Contract, ContractBuilder};
 use crate::dynamo::{DynamoConfig, item_from_sdk, key_schema, sdk_error};
+use crate::format::contract::{Contract, ContractBuilder};
 use crate::{LakeError, Result};
 
 /// What to snapshot.
@@ -190,7 +190,7 @@ pub async fn snapshot_into(
     client: &Client,
     cfg: &DynamoConfig,
     mut spec: SnapshotSpec,
-    dest: &crate::store::Lake,
+    dest: &crate::storage::Lake,
 ) -> Result<SnapshotReport> {
     spec.dest = dest.work_dir().to_path_buf();
     let mut report = snapshot(client, cfg, &spec).await?;

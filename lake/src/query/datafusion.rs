@@ -19,11 +19,11 @@ use datafusion::logical_expr::{Expr, col, lit};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::Contract;
-use crate::layout::PARTITION_COLUMNS;
+use crate::format::contract::Contract;
 use crate::query::SqlParam;
-use crate::store::{Location, S3Config, S3Prefix};
-use crate::writer::Manifest;
+use crate::storage::Manifest;
+use crate::storage::layout::PARTITION_COLUMNS;
+use crate::storage::{Location, S3Config, S3Prefix};
 use crate::{LakeError, Result};
 use datafusion::common::ScalarValue;
 

@@ -15,9 +15,10 @@
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 
-use crate::contract::{Column, Contract};
-use crate::layout::{PAD_DIGITS, PARTITION_COLUMNS, location_template};
-use crate::store::Location;
+use crate::format::contract::{Column, Contract};
+use crate::query::sql::sql_string;
+use crate::storage::Location;
+use crate::storage::layout::{PAD_DIGITS, PARTITION_COLUMNS, location_template};
 use crate::{LakeError, Result};
 
 /// Glue's longest database, table or column name, in bytes.
@@ -93,17 +94,6 @@ pub fn drop_table_sql(table: &AthenaTable) -> Result<String> {
 /// A Hive DDL identifier in backticks (a backtick inside doubled); refuses names Glue cannot store.
 pub fn ddl_identifier(name: &str) -> Result<String> {
     named_identifier("name", name)
-}
-
-/// A Trino/DataFusion identifier in double quotes, a double quote inside doubled.
-pub fn sql_identifier(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// A Trino/DataFusion string literal in single quotes, a single quote inside doubled (not for DDL:
-/// Hive reads `''` differently, see the module documentation).
-pub fn sql_string(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
 }
 
 /// `` `database`.`table` ``.
@@ -298,7 +288,7 @@ fn property_lines(props: &[(String, String)]) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::ColumnType;
+    use crate::format::contract::ColumnType;
 
     fn column(name: &str, ty: ColumnType) -> Column {
         Column {
@@ -354,14 +344,6 @@ mod tests {
         // 128 two-byte characters: 128 characters, 256 bytes.
         assert!(err(ddl_identifier(&"ß".repeat(128))).contains("bytes"));
         assert!(err(ddl_identifier("Agent")).contains("\"agent\""));
-    }
-
-    #[test]
-    fn query_identifiers_and_strings_double_their_quote() {
-        assert_eq!(sql_identifier("date"), "\"date\"");
-        assert_eq!(sql_identifier("a\"b"), "\"a\"\"b\"");
-        assert_eq!(sql_string("O'Brien"), "'O''Brien'");
-        assert_eq!(sql_string(""), "''");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use datafusion::arrow::array::{
     ArrayRef, BinaryBuilder, BooleanBuilder, Float64Builder, ListBuilder, StringBuilder,
 };
@@ -17,41 +17,17 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::contract::{ColumnType, Contract};
-use crate::dates::DateFormat;
-use crate::item::{AttrValue, Item, rejected_line};
-use crate::layout::{MANIFEST, META_DIR, partition_path};
+use crate::format::contract::{ColumnType, Contract};
+use crate::format::dates::DateFormat;
+use crate::format::item::{AttrValue, Item, rejected_line};
+use crate::storage::layout::{MANIFEST, META_DIR, partition_path};
+use crate::storage::{Manifest, ManifestFile, WriteMode, process_alive};
 use crate::{LakeError, Result};
 
 /// The data file name inside a partition folder when overwriting.
 pub const DATA_FILE: &str = "data.parquet";
-
-/// How a write treats partitions that already hold data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WriteMode {
-    /// Each partition written is replaced by `data.parquet`: running the same export twice gives
-    /// the same files.
-    #[default]
-    Overwrite,
-    /// Each write adds `data-<run id>.parquet` beside what is there.
-    Append,
-}
-
-impl std::str::FromStr for WriteMode {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "overwrite" => Ok(WriteMode::Overwrite),
-            "append" => Ok(WriteMode::Append),
-            other => Err(format!(
-                "unknown mode {other:?}: expected overwrite or append"
-            )),
-        }
-    }
-}
 
 /// What the writer needs to know about the items.
 #[derive(Debug, Clone)]
@@ -80,86 +56,6 @@ impl WriteOptions {
         }
     }
 }
-
-/// One data file listed in the manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ManifestFile {
-    /// Path relative to the lake root.
-    pub path: String,
-    /// Rows in the file.
-    pub rows: u64,
-    /// Bytes of the file.
-    pub bytes: u64,
-}
-
-/// The lake manifest: the commit marker, listing every data file and the contract.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// The tool and version that wrote it.
-    pub writer: String,
-    /// When it was written.
-    pub written_at: DateTime<Utc>,
-    /// The attribute the partitions come from.
-    pub sort_key: String,
-    /// Its date format.
-    pub date_format: DateFormat,
-    /// The type contract of every file.
-    pub contract: Contract,
-    /// Every data file of the lake.
-    pub files: Vec<ManifestFile>,
-}
-
-impl Manifest {
-    /// Reads the manifest of the lake at `root`.
-    pub fn read(root: &Path) -> Result<Manifest> {
-        let path = root.join(MANIFEST);
-        let text = fs::read_to_string(&path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                LakeError::NoLake(
-                    root.display().to_string(),
-                    format!("{MANIFEST} (run an export first)"),
-                )
-            } else {
-                LakeError::io(&path, e)
-            }
-        })?;
-        serde_json::from_str(&text).map_err(|e| {
-            LakeError::InvalidInput(format!(
-                "{}: not a dynamo-lake manifest: {e}",
-                path.display()
-            ))
-        })
-    }
-}
-
-impl Manifest {
-    /// Reads the manifest of the lake under an S3 prefix.
-    pub async fn read_s3(remote: &crate::store::S3Prefix) -> Result<Manifest> {
-        let bytes = remote.get(MANIFEST).await?.ok_or_else(|| {
-            LakeError::NoLake(remote.url(""), format!("{MANIFEST} (run an export first)"))
-        })?;
-        serde_json::from_slice(&bytes).map_err(|e| {
-            LakeError::InvalidInput(format!(
-                "{}: not a dynamo-lake manifest: {e}",
-                remote.url(MANIFEST)
-            ))
-        })
-    }
-
-    /// Reads the manifest of the lake at `location` (a folder or an S3 prefix).
-    pub async fn read_at(
-        location: &crate::store::Location,
-        s3: &crate::store::S3Config,
-    ) -> Result<Manifest> {
-        match location {
-            crate::store::Location::Local(root) => Manifest::read(root),
-            crate::store::Location::S3 { bucket, prefix } => {
-                Manifest::read_s3(&crate::store::S3Prefix::connect(s3, bucket, prefix).await?).await
-            }
-        }
-    }
-}
-
 /// What a write did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct WriteSummary {
@@ -175,15 +71,6 @@ pub struct WriteSummary {
     pub type_conflicts: BTreeMap<String, u64>,
     /// Data files written, relative to the lake root.
     pub files: Vec<String>,
-}
-
-/// Whether a process with this id is running (Linux; elsewhere every process counts as running,
-/// so nothing is cleaned up by mistake).
-pub(crate) fn process_alive(pid: u32) -> bool {
-    if !Path::new("/proc/self").exists() {
-        return true;
-    }
-    Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Removes `.<name>.<pid>.tmp` files a killed writer left in a partition folder.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use serde::{Deserialize, Serialize};
 
-use crate::item::{AttrValue, Item};
+use crate::format::item::{AttrValue, Item};
 use crate::{LakeError, Result};
 
 /// The lake type of one column.
@@ -226,7 +226,7 @@ fn check_case_collisions(columns: &[Column]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::item::parse_item_line;
+    use crate::format::item::parse_item_line;
 
     fn build(lines: &[&str], extra: Option<&str>) -> Result<Contract> {
         let mut b = ContractBuilder::default();

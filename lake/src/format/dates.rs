@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
-use crate::item::AttrValue;
+use crate::format::item::AttrValue;
 use crate::{LakeError, Result};
 
 /// How the sort key stores its date.
