@@ -10,7 +10,7 @@ use lake::ingest::staging::Counters;
 use lake::storage::Location;
 use lake::storage::WriteMode;
 
-use crate::export_cmd::{S3Args, open_lake, print_json, print_summary};
+use crate::export_cmd::{S3Args, ValueArgs, exit_status, open_lake, print_json, print_summary};
 
 /// Arguments of `convert`.
 #[derive(Debug, Args)]
@@ -41,6 +41,9 @@ pub struct ConvertArgs {
     /// Data files read at once (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// How new columns type DynamoDB numbers, and what happens to rejected items.
+    #[command(flatten)]
+    pub values: ValueArgs,
     /// Verify and report what would be written; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -56,7 +59,7 @@ pub struct ConvertArgs {
 }
 
 /// Runs `convert`.
-pub async fn run(args: ConvertArgs) -> anyhow::Result<()> {
+pub async fn run(args: ConvertArgs) -> anyhow::Result<std::process::ExitCode> {
     let s3 = args.s3.config(args.region.clone());
     let source = Location::parse("--source", &args.source)?;
     let lake = open_lake("--lake", &args.lake, &s3).await?;
@@ -66,6 +69,7 @@ pub async fn run(args: ConvertArgs) -> anyhow::Result<()> {
         date_format: args.date_format,
         extra_date_column: args.extra_date_column.clone(),
         mode: args.mode,
+        numbers: args.values.numbers,
         dry_run: args.dry_run,
         threads: args.threads.unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -87,5 +91,5 @@ pub async fn run(args: ConvertArgs) -> anyhow::Result<()> {
     } else {
         print_summary(&report, lake.location());
     }
-    Ok(())
+    Ok(exit_status(&report, &args.values))
 }

@@ -185,6 +185,7 @@ pub async fn prepare_via_dynamodb(
         range: TimeRange::new(at(first)?, at(spec.end + Duration::days(1))?)?,
         extra_date_column: Some(EXTRA_DATE_COLUMN.into()),
         mode: lake::storage::WriteMode::Overwrite,
+        numbers: Default::default(),
         dry_run: false,
     };
     let report = export(

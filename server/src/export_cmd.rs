@@ -1,6 +1,7 @@
 //! `dynamo-lake export`: arguments, progress on a terminal, and the summary (text or `--json`).
 
 use std::io::IsTerminal;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use lake::dynamo::DynamoConfig;
+use lake::format::contract::NumberMode;
 use lake::format::dates::DateFormat;
 use lake::ingest::export::{ExportSpec, ReadPlan};
 use lake::ingest::range::{RangeMode, TimeRange, parse_bound};
@@ -61,6 +63,33 @@ pub async fn open_lake(flag: &str, value: &str, s3: &S3Config) -> anyhow::Result
     Ok(Lake::open(Location::parse(flag, value)?, s3).await?)
 }
 
+/// How values are typed and what a run with rejected items reports, shared by every pipeline
+/// command.
+#[derive(Debug, Clone, Args)]
+pub struct ValueArgs {
+    /// How new columns type DynamoDB numbers: double (every number a DOUBLE; numbers a double
+    /// cannot hold exactly are named in the summary) or exact (integral attributes that fit become
+    /// BIGINT, the rest DECIMAL(38, s); a column's type never changes once the lake has it).
+    #[arg(long, default_value = "double", value_name = "double|exact")]
+    pub numbers: NumberMode,
+    /// Exit 0 even when some items went to the rejects file (default: exit 3).
+    #[arg(long)]
+    pub allow_rejects: bool,
+}
+
+/// The exit status of a pipeline run that finished: 0, or 3 when items went to the rejects file
+/// (unless `--allow-rejects`). An error that stopped the run exits 1.
+pub fn exit_status(report: &ExportReport, values: &ValueArgs) -> ExitCode {
+    if report.items_rejected > 0 && !values.allow_rejects {
+        ExitCode::from(REJECTS_EXIT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The exit status of a run that finished with items in the rejects file.
+pub const REJECTS_EXIT: u8 = 3;
+
 /// Arguments of `export`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -70,6 +99,12 @@ yyyy-mm-dd hh:mm[:ss] and yyyy/mm/dd [hh:mm[:ss]], all UTC.
 
 Range: [--from, --to) in UTC: --from is included, --to is not. A date alone means its midnight UTC. \
 previous-day is yesterday (UTC), previous-week the 7 days before today, last-hours the last --lookback-hours.
+
+Types: one contract per lake. An attribute this run sees with several DynamoDB types becomes a string column \
+holding each value's text (numbers exactly as DynamoDB wrote them, booleans as true/false). Once the lake has a \
+column, an item whose value does not fit its type goes whole to LAKE/_dynamo_lake/rejected-<run>.jsonl with \
+the reason, never a NULL. Exit status: 0 done, 3 done with items in the rejects file (0 with --allow-rejects), \
+1 an error stopped the run.
 
 Output: LAKE/year=YYYY/month=MM/day=DD/data.parquet (overwrite: replaced, the same input gives the same file) or \
 data-<run>.parquet (append), then LAKE/_dynamo_lake/manifest.json, written last. An s3://bucket/prefix lake is \
@@ -118,6 +153,9 @@ pub struct ExportArgs {
     /// Parallel scan segments (scans only).
     #[arg(long, default_value_t = 1, conflicts_with = "index")]
     pub parallel: u32,
+    /// How new columns type DynamoDB numbers, and what happens to rejected items.
+    #[command(flatten)]
+    pub values: ValueArgs,
     /// Read and report what would be written; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -168,13 +206,14 @@ impl ExportArgs {
             range: self.time_range(now)?,
             extra_date_column: self.extra_date_column.clone(),
             mode: self.mode,
+            numbers: self.values.numbers,
             dry_run: self.dry_run,
         })
     }
 }
 
 /// Runs `export`.
-pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
+pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let spec = args.spec(chrono::Utc::now())?;
     let cfg = args.dynamo.config();
     let lake = open_lake("--lake", &args.lake, &args.s3.config(cfg.region.clone())).await?;
@@ -200,7 +239,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     } else {
         print_summary(&report, lake.location());
     }
-    Ok(())
+    Ok(exit_status(&report, &args.values))
 }
 
 async fn progress(counters: Arc<Counters>) {
@@ -258,12 +297,24 @@ pub fn print_summary(r: &ExportReport, lake: &Location) {
     }
     for (attr, n) in &r.type_conflicts {
         println!(
-            "  warning: {n} values of {attr:?} did not match its column type and were written as NULL"
+            "  rejected: {n} items whose {attr:?} does not fit the lake's column type (kept whole in the rejects file)"
+        );
+    }
+    for (attr, kinds) in &r.mixed_types {
+        println!(
+            "  note: {attr:?} holds {} values: stored as a string column with each value's exact text",
+            kinds.join(", ")
+        );
+    }
+    for (attr, n) in &r.inexact_numbers {
+        println!(
+            "  warning: {n} numbers of {attr:?} cannot be held exactly by a DOUBLE (rounded); --numbers exact keeps them exact"
         );
     }
     if let Some(f) = &r.rejected_file {
         println!(
-            "  rejected items (no readable date) saved in {}",
+            "  {} rejected items (each with its reason) saved in {}",
+            r.items_rejected,
             f.display()
         );
     }

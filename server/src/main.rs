@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -42,13 +42,15 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs a command: 0 done, 3 done with items in the rejects file (pipelines), 1 an error.
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let done = |r: anyhow::Result<()>| r.map(|()| ExitCode::SUCCESS);
     match cli.command {
         Command::Serve(args) => {
             // Bind first: a busy port is reported before any work.
             let listener = serve::bind(args.listen.addr, args.listen.allow_remote).await?;
             let state = serve::open_state(&args.query).await?;
-            serve::serve(state, listener).await
+            done(serve::serve(state, listener).await)
         }
         Command::Export(args) => server::export_cmd::run(args).await,
         Command::NativeFixture(args) => {
@@ -73,16 +75,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 args.items_per_file,
             )?;
             println!("{}", dir.display());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Convert(args) => server::convert_cmd::run(args).await,
-        Command::Snapshot(args) => server::snapshot_cmd::run(args).await,
-        Command::Query(args) => server::query_cmd::run_query(args).await,
-        Command::AthenaDdl(args) => server::query_cmd::run_athena_ddl(args).await,
-        Command::BenchQueries(args) => server::query_cmd::run_bench_queries(args).await,
+        Command::Snapshot(args) => done(server::snapshot_cmd::run(args).await),
+        Command::Query(args) => done(server::query_cmd::run_query(args).await),
+        Command::AthenaDdl(args) => done(server::query_cmd::run_athena_ddl(args).await),
+        Command::BenchQueries(args) => done(server::query_cmd::run_bench_queries(args).await),
         Command::Sample(args) => {
             let items = lake::sample::generate(&demo::spec(&args.spec));
-            demo::write_items(&args.out, &items)
+            done(demo::write_items(&args.out, &items))
         }
         Command::Demo(args) => {
             let listener = if args.no_serve {
@@ -109,9 +111,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match listener {
                 Some(listener) => {
                     let query = server::query_cmd::QueryArgs::local(&lake, &args.table);
-                    serve::serve(serve::open_state(&query).await?, listener).await
+                    done(serve::serve(serve::open_state(&query).await?, listener).await)
                 }
-                None => Ok(()),
+                None => Ok(ExitCode::SUCCESS),
             }
         }
     }

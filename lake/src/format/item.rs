@@ -54,6 +54,19 @@ impl AttrValue {
         }
     }
 
+    /// The value as text, for a column that holds values of several types: strings as they are,
+    /// numbers as DynamoDB's exact decimal text, booleans as `true`/`false`, binary as base64,
+    /// sets, maps and lists as plain JSON ([`AttrValue::to_plain_json`]); NULL as `None`.
+    pub fn to_text(&self) -> Option<String> {
+        Some(match self {
+            AttrValue::S(s) | AttrValue::N(s) => s.clone(),
+            AttrValue::Bool(b) => b.to_string(),
+            AttrValue::B(b) => base64_bytes::encode(b),
+            AttrValue::Null(_) => return None,
+            other => other.to_plain_json().to_string(),
+        })
+    }
+
     /// The value as plain JSON (numbers as JSON numbers where they fit, binary as base64), the form
     /// Maps and Lists take in the lake.
     pub fn to_plain_json(&self) -> serde_json::Value {

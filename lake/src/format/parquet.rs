@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use datafusion::arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Float64Builder, ListBuilder, StringBuilder,
+    ArrayBuilder, ArrayRef, BinaryBuilder, BooleanBuilder, Decimal128Builder, Float64Builder,
+    Int64Builder, ListBuilder, StringBuilder,
 };
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -19,7 +20,7 @@ use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 use serde::Serialize;
 
-use crate::format::contract::{ColumnType, Contract};
+use crate::format::contract::{Column, ColumnType, Contract, DECIMAL_PRECISION, Decimal};
 use crate::format::dates::DateFormat;
 use crate::format::item::{AttrValue, Item, rejected_line};
 use crate::storage::layout::{MANIFEST, META_DIR, partition_path};
@@ -67,7 +68,8 @@ pub struct WriteSummary {
     pub rejected: u64,
     /// Where rejected items were saved, if any.
     pub rejected_file: Option<PathBuf>,
-    /// Values that did not match the contract's type, per attribute (written as NULL).
+    /// Items rejected because a value did not fit the contract's type, per attribute (kept whole
+    /// in `rejected_file`, never written as NULL).
     pub type_conflicts: BTreeMap<String, u64>,
     /// Data files written, relative to the lake root.
     pub files: Vec<String>,
@@ -131,11 +133,16 @@ pub struct LakeWriter {
     buffered: usize,
     summary: WriteSummary,
     rejected: Option<File>,
+    /// The lake's manifest when the write started (`None`: a new lake).
+    existing: Option<Manifest>,
 }
 
 impl LakeWriter {
     /// Starts a write into `root`, creating it if needed.
+    /// The lake's manifest is read here, once: a manifest that exists but cannot be read or parsed
+    /// stops the write before anything is written.
     pub fn create(root: &Path, contract: Contract, options: WriteOptions) -> Result<Self> {
+        let existing = Manifest::read_if_exists(root)?;
         fs::create_dir_all(root.join(META_DIR)).map_err(|e| LakeError::io(root, e))?;
         let schema = contract.arrow_schema();
         Ok(LakeWriter {
@@ -147,6 +154,7 @@ impl LakeWriter {
             buffered: 0,
             summary: WriteSummary::default(),
             rejected: None,
+            existing,
         })
     }
 
@@ -165,6 +173,10 @@ impl LakeWriter {
             Ok(day) => day,
             Err(why) => return self.reject(&item, &why),
         };
+        if let Some((attr, why)) = self.contract.misfit(&item) {
+            *self.summary.type_conflicts.entry(attr).or_default() += 1;
+            return self.reject(&item, &why);
+        }
         if !self.partitions.contains_key(&day) {
             let file = self.open_partition(day)?;
             self.partitions.insert(day, file);
@@ -243,13 +255,7 @@ impl LakeWriter {
             return Ok(());
         }
         let items = std::mem::take(&mut p.buffer);
-        let batch = to_batch(
-            &self.contract,
-            &self.schema,
-            &items,
-            day,
-            &mut self.summary.type_conflicts,
-        )?;
+        let batch = to_batch(&self.contract, &self.schema, &items, day)?;
         p.writer.write(&batch)?;
         p.writer.flush()?;
         p.rows += items.len() as u64;
@@ -290,10 +296,12 @@ impl LakeWriter {
     fn write_manifest(&self, written: Vec<ManifestFile>, removed: &[String]) -> Result<()> {
         // Earlier files stay listed: the contract only ever gains columns, and Parquet is read by
         // column name, so older files read with NULLs for the newer columns.
-        let mut files: BTreeMap<String, ManifestFile> = match Manifest::read(&self.root) {
-            Ok(old) => old.files.into_iter().map(|f| (f.path.clone(), f)).collect(),
-            Err(_) => BTreeMap::new(),
-        };
+        let mut files: BTreeMap<String, ManifestFile> = self
+            .existing
+            .iter()
+            .flat_map(|old| old.files.iter())
+            .map(|f| (f.path.clone(), f.clone()))
+            .collect();
         for r in removed {
             files.remove(r);
         }
@@ -326,168 +334,180 @@ impl LakeWriter {
     }
 }
 
-/// Converts items of one day into a batch with the contract's schema.
+/// Converts items of one day into a batch with the contract's schema. Every item has passed
+/// [`Contract::misfit`], so every value fits its column; one that does not is an error, never a
+/// NULL in place of a value that was there.
 fn to_batch(
     contract: &Contract,
     schema: &SchemaRef,
     items: &[Item],
     day: NaiveDate,
-    conflicts: &mut BTreeMap<String, u64>,
 ) -> Result<RecordBatch> {
     let day_text = day.format("%Y-%m-%d").to_string();
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(contract.columns.len());
-    for col in &contract.columns {
-        let mut conflict = 0u64;
-        let values = items.iter().map(|item| {
-            if col.derived {
-                None
-            } else {
-                item.get(&col.name)
-            }
-        });
-        let array: ArrayRef = match col.ty {
-            ColumnType::String if col.derived => {
-                let mut b = StringBuilder::new();
-                items.iter().for_each(|_| b.append_value(&day_text));
-                Arc::new(b.finish())
-            }
-            ColumnType::String => {
-                let mut b = StringBuilder::new();
-                for v in values {
-                    match v {
-                        Some(AttrValue::S(s)) => b.append_value(s),
-                        other => {
-                            conflict += is_conflict(other);
-                            b.append_null()
-                        }
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            ColumnType::Json => {
-                let mut b = StringBuilder::new();
-                for v in values {
-                    match v {
-                        Some(v @ (AttrValue::M(_) | AttrValue::L(_))) => {
-                            b.append_value(v.to_plain_json().to_string())
-                        }
-                        other => {
-                            conflict += is_conflict(other);
-                            b.append_null()
-                        }
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            ColumnType::Double => {
-                let mut b = Float64Builder::new();
-                for v in values {
-                    match v.and_then(number) {
-                        Some(n) => b.append_value(n),
-                        None => {
-                            conflict += is_conflict(v);
-                            b.append_null()
-                        }
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            ColumnType::Boolean => {
-                let mut b = BooleanBuilder::new();
-                for v in values {
-                    match v {
-                        Some(AttrValue::Bool(x)) => b.append_value(*x),
-                        other => {
-                            conflict += is_conflict(other);
-                            b.append_null()
-                        }
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            ColumnType::Binary => {
-                let mut b = BinaryBuilder::new();
-                for v in values {
-                    match v {
-                        Some(AttrValue::B(x)) => b.append_value(x),
-                        other => {
-                            conflict += is_conflict(other);
-                            b.append_null()
-                        }
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            ColumnType::StringList => {
-                let mut b = ListBuilder::new(StringBuilder::new());
-                for v in values {
-                    match v {
-                        Some(AttrValue::SS(xs)) => {
-                            xs.iter().for_each(|x| b.values().append_value(x));
-                            b.append(true)
-                        }
-                        other => {
-                            conflict += is_conflict(other);
-                            b.append(false)
-                        }
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            ColumnType::DoubleList => {
-                let mut b = ListBuilder::new(Float64Builder::new());
-                for v in values {
-                    match v {
-                        Some(AttrValue::NS(xs)) => {
-                            xs.iter().for_each(|x| {
-                                b.values().append_option(x.trim().parse::<f64>().ok())
-                            });
-                            b.append(true)
-                        }
-                        other => {
-                            conflict += is_conflict(other);
-                            b.append(false)
-                        }
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            ColumnType::BinaryList => {
-                let mut b = ListBuilder::new(BinaryBuilder::new());
-                for v in values {
-                    match v {
-                        Some(AttrValue::BS(xs)) => {
-                            xs.iter().for_each(|x| b.values().append_value(x));
-                            b.append(true)
-                        }
-                        other => {
-                            conflict += is_conflict(other);
-                            b.append(false)
-                        }
-                    }
-                }
-                Arc::new(b.finish())
-            }
-        };
-        if conflict > 0 {
-            *conflicts.entry(col.name.clone()).or_default() += conflict;
-        }
-        arrays.push(array);
-    }
+    let arrays = contract
+        .columns
+        .iter()
+        .map(|col| column_array(col, items, &day_text))
+        .collect::<Result<Vec<_>>>()?;
     Ok(RecordBatch::try_new(schema.clone(), arrays)?)
 }
 
-fn number(v: &AttrValue) -> Option<f64> {
-    match v {
-        AttrValue::N(n) => n.trim().parse().ok(),
-        _ => None,
+/// Fills `builder` with one value per item: `put` appends a value that fits and says whether it
+/// did; a missing attribute or NULL is a null.
+fn fill<B: ArrayBuilder>(
+    col: &Column,
+    items: &[Item],
+    mut builder: B,
+    mut put: impl FnMut(&mut B, &AttrValue) -> bool,
+    mut null: impl FnMut(&mut B),
+) -> Result<ArrayRef> {
+    for item in items {
+        match item.get(&col.name) {
+            None | Some(AttrValue::Null(_)) => null(&mut builder),
+            Some(v) => {
+                if !put(&mut builder, v) {
+                    return Err(LakeError::InvalidInput(format!(
+                        "attribute {:?}: a {} value reached a column of {} (it should have been rejected)",
+                        col.name,
+                        v.type_name(),
+                        col.ty.describe()
+                    )));
+                }
+            }
+        }
     }
+    Ok(builder.finish())
 }
 
-/// A missing attribute or a NULL is not a conflict; any other value that did not fit is.
-fn is_conflict(v: Option<&AttrValue>) -> u64 {
-    match v {
-        None | Some(AttrValue::Null(_)) => 0,
-        Some(_) => 1,
+fn column_array(col: &Column, items: &[Item], day_text: &str) -> Result<ArrayRef> {
+    if col.derived {
+        let mut b = StringBuilder::new();
+        items.iter().for_each(|_| b.append_value(day_text));
+        return Ok(Arc::new(b.finish()));
+    }
+    let exact = |n: &str| Decimal::parse(n);
+    match col.ty {
+        ColumnType::String if col.mixed => fill(
+            col,
+            items,
+            StringBuilder::new(),
+            |b, v| v.to_text().map(|t| b.append_value(t)).is_some(),
+            |b| b.append_null(),
+        ),
+        ColumnType::String => fill(
+            col,
+            items,
+            StringBuilder::new(),
+            |b, v| matches!(v, AttrValue::S(s) if { b.append_value(s); true }),
+            |b| b.append_null(),
+        ),
+        ColumnType::Json => fill(
+            col,
+            items,
+            StringBuilder::new(),
+            |b, v| match v {
+                AttrValue::M(_) | AttrValue::L(_) => {
+                    b.append_value(v.to_plain_json().to_string());
+                    true
+                }
+                _ => false,
+            },
+            |b| b.append_null(),
+        ),
+        ColumnType::Double => fill(
+            col,
+            items,
+            Float64Builder::new(),
+            |b, v| match v {
+                AttrValue::N(n) => n.trim().parse::<f64>().map(|x| b.append_value(x)).is_ok(),
+                _ => false,
+            },
+            |b| b.append_null(),
+        ),
+        ColumnType::BigInt => fill(
+            col,
+            items,
+            Int64Builder::new(),
+            |b, v| match v {
+                AttrValue::N(n) => exact(n)
+                    .and_then(|d| d.to_i64())
+                    .map(|x| b.append_value(x))
+                    .is_some(),
+                _ => false,
+            },
+            |b| b.append_null(),
+        ),
+        ColumnType::Decimal { scale } => fill(
+            col,
+            items,
+            Decimal128Builder::new().with_precision_and_scale(DECIMAL_PRECISION, scale as i8)?,
+            |b, v| match v {
+                AttrValue::N(n) => exact(n)
+                    .and_then(|d| d.scaled(scale))
+                    .map(|x| b.append_value(x))
+                    .is_some(),
+                _ => false,
+            },
+            |b| b.append_null(),
+        ),
+        ColumnType::Boolean => fill(
+            col,
+            items,
+            BooleanBuilder::new(),
+            |b, v| matches!(v, AttrValue::Bool(x) if { b.append_value(*x); true }),
+            |b| b.append_null(),
+        ),
+        ColumnType::Binary => fill(
+            col,
+            items,
+            BinaryBuilder::new(),
+            |b, v| matches!(v, AttrValue::B(x) if { b.append_value(x); true }),
+            |b| b.append_null(),
+        ),
+        ColumnType::StringList => fill(
+            col,
+            items,
+            ListBuilder::new(StringBuilder::new()),
+            |b, v| match v {
+                AttrValue::SS(xs) => {
+                    xs.iter().for_each(|x| b.values().append_value(x));
+                    b.append(true);
+                    true
+                }
+                _ => false,
+            },
+            |b| b.append(false),
+        ),
+        ColumnType::DoubleList => fill(
+            col,
+            items,
+            ListBuilder::new(Float64Builder::new()),
+            |b, v| match v {
+                AttrValue::NS(xs) => {
+                    let parsed: Option<Vec<f64>> =
+                        xs.iter().map(|x| x.trim().parse::<f64>().ok()).collect();
+                    let Some(parsed) = parsed else { return false };
+                    parsed.into_iter().for_each(|x| b.values().append_value(x));
+                    b.append(true);
+                    true
+                }
+                _ => false,
+            },
+            |b| b.append(false),
+        ),
+        ColumnType::BinaryList => fill(
+            col,
+            items,
+            ListBuilder::new(BinaryBuilder::new()),
+            |b, v| match v {
+                AttrValue::BS(xs) => {
+                    xs.iter().for_each(|x| b.values().append_value(x));
+                    b.append(true);
+                    true
+                }
+                _ => false,
+            },
+            |b| b.append(false),
+        ),
     }
 }

@@ -15,12 +15,14 @@ use flate2::read::GzDecoder;
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
+use crate::format::contract::NumberMode;
 use crate::format::dates::DateFormat;
 use crate::format::item::{base64_bytes, parse_item_line};
 use crate::ingest::export::{ExportSpec, ReadPlan};
 use crate::ingest::range::TimeRange;
 use crate::ingest::staging::{
     Counters, ExportReport, SegmentReader, SegmentResult, StagingDir, commit, create_staging,
+    lake_contract,
 };
 use crate::storage::WriteMode;
 use crate::storage::{Lake, Location, S3Config, S3Prefix};
@@ -288,6 +290,8 @@ pub struct ConvertSpec {
     pub extra_date_column: Option<String>,
     /// Overwrite or append.
     pub mode: WriteMode,
+    /// How numbers are typed in new columns.
+    pub numbers: NumberMode,
     /// Verify and report; write nothing.
     pub dry_run: bool,
     /// Files read at once (default: the machine's cores).
@@ -370,8 +374,10 @@ fn convert_export(
         range: TimeRange::ALL,
         extra_date_column: spec.extra_date_column.clone(),
         mode: spec.mode,
+        numbers: spec.numbers,
         dry_run: spec.dry_run,
     };
+    let fixed = lake_contract(lake)?;
     // Staging lives in the lake's metadata folder (same file system: renames are atomic); it is
     // created only for a real run and removed however the run ends.
     let staging = if spec.dry_run {
@@ -397,6 +403,7 @@ fn convert_export(
                             i as u32,
                             staging_path.as_deref(),
                             &export_spec,
+                            fixed.clone(),
                             counters.clone(),
                         )?;
                         done.push(read_data_file(export, entry, reader)?);

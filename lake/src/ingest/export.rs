@@ -16,9 +16,10 @@ use chrono::{DateTime, Duration, Utc};
 use super::range::TimeRange;
 use super::staging::{
     Counters, ExportReport, SegmentReader, SegmentResult, StagingDir, commit, create_staging,
-    publish,
+    lake_contract, publish,
 };
 use crate::dynamo::{DynamoConfig, KeySchema, from_sdk, key_schema, sdk_error};
+use crate::format::contract::NumberMode;
 use crate::format::dates::DateFormat;
 use crate::format::item::AttrValue;
 use crate::storage::{Lake, WriteMode};
@@ -60,6 +61,8 @@ pub struct ExportSpec {
     pub extra_date_column: Option<String>,
     /// Overwrite or append.
     pub mode: WriteMode,
+    /// How numbers are typed in new columns.
+    pub numbers: NumberMode,
     /// Read and count, write nothing.
     pub dry_run: bool,
 }
@@ -87,6 +90,7 @@ pub async fn export(
         Ok(staging.as_ref().map(|s| s.0.clone()))
     };
     let mut notes = Vec::new();
+    let fixed = lake_contract(lake)?;
 
     let segments = match &spec.plan {
         ReadPlan::Query {
@@ -111,7 +115,8 @@ pub async fn export(
             let bounds =
                 sk_bounds(client, cfg, spec, index, pk_attr, &pk, &sk_type, &mut notes).await?;
             let dir = open_staging(&mut staging)?;
-            let reader = SegmentReader::new(0, dir.as_deref(), spec, counters.clone())?;
+            let reader =
+                SegmentReader::new(0, dir.as_deref(), spec, fixed.clone(), counters.clone())?;
             vec![query_segment(client, cfg, spec, index, pk_attr, pk, bounds, reader).await?]
         }
         ReadPlan::Scan { segments } => {
@@ -120,7 +125,8 @@ pub async fn export(
             let total = (*segments).max(1);
             let mut tasks = tokio::task::JoinSet::new();
             for seg in 0..total {
-                let reader = SegmentReader::new(seg, dir.as_deref(), spec, counters.clone())?;
+                let reader =
+                    SegmentReader::new(seg, dir.as_deref(), spec, fixed.clone(), counters.clone())?;
                 let (client, cfg, table) = (client.clone(), cfg.clone(), spec.table.clone());
                 tasks.spawn(async move {
                     scan_segment(&client, &cfg, &table, seg, total, reader).await
@@ -280,10 +286,7 @@ async fn sk_bounds(
                 };
                 return Ok(Some((typed(as_epoch(lo)), typed(as_epoch(hi)))));
             }
-            let year_first =
-                sample_text.len() >= 5 && sample_text[..4].bytes().all(|b| b.is_ascii_digit());
-            let sep = &sample_text.get(4..5).unwrap_or("-").to_string();
-            if year_first && (sep == "-" || sep == "/") {
+            if let Some(sep) = year_first_separator(&sample_text) {
                 Ok(Some((typed(day(lo, sep)), typed(day(hi, sep)))))
             } else {
                 notes.push(format!(
@@ -293,6 +296,18 @@ async fn sk_bounds(
                 Ok(None)
             }
         }
+    }
+}
+
+/// The separator of a `yyyy-mm-dd…` or `yyyy/mm/dd…` value (which sorts by time), or `None` for
+/// anything else. Looks at bytes, so a value with multibyte characters anywhere is no problem.
+pub fn year_first_separator(sample: &str) -> Option<&'static str> {
+    let b = sample.as_bytes();
+    let year_first = b.len() >= 5 && b[..4].iter().all(u8::is_ascii_digit);
+    match b.get(4) {
+        Some(b'-') if year_first => Some("-"),
+        Some(b'/') if year_first => Some("/"),
+        _ => None,
     }
 }
 

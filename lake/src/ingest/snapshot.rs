@@ -74,8 +74,10 @@ pub struct SnapshotManifest {
     pub parts: Vec<SnapshotPart>,
     /// Attribute types seen (the same contract the lake uses).
     pub schema: Contract,
-    /// Values whose type differed from the first seen for their attribute.
-    pub type_conflicts: std::collections::BTreeMap<String, u64>,
+    /// Attributes seen with several DynamoDB types (their values are kept as they were: the
+    /// parts are DynamoDB JSON; `schema` types them as mixed strings).
+    #[serde(default)]
+    pub mixed_types: std::collections::BTreeMap<String, Vec<String>>,
     /// When reading started.
     pub started_at: DateTime<Utc>,
     /// When the manifest was written.
@@ -335,7 +337,11 @@ pub async fn snapshot(
     if let Some(mut p) = parts {
         p.close_part()?;
         written = p.done;
-        let conflicts = contract.conflicts().clone();
+        let mixed = contract
+            .mixed()
+            .into_iter()
+            .map(|(name, kinds)| (name, kinds.into_iter().map(str::to_string).collect()))
+            .collect();
         let manifest = SnapshotManifest {
             tool: concat!("dynamo-lake ", env!("CARGO_PKG_VERSION")).to_string(),
             table: spec.table.clone(),
@@ -347,7 +353,7 @@ pub async fn snapshot(
             item_count: items,
             parts: written.clone(),
             schema: contract.finish(None)?,
-            type_conflicts: conflicts,
+            mixed_types: mixed,
             started_at,
             finished_at: Utc::now(),
         };

@@ -20,9 +20,9 @@ use serde::Serialize;
 use super::export::ExportSpec;
 use super::range::TimeRange;
 use crate::dynamo::convert::item_from_sdk;
-use crate::format::contract::ContractBuilder;
+use crate::format::contract::{Contract, ContractBuilder};
 use crate::format::dates::DateFormat;
-use crate::format::item::{item_to_line, parse_item_line, rejected_line};
+use crate::format::item::{Item, item_to_line, parse_item_line, rejected_line};
 use crate::format::parquet::{LakeWriter, WriteOptions};
 use crate::storage::layout::META_DIR;
 use crate::storage::{Lake, Manifest, WriteMode, process_alive};
@@ -51,7 +51,8 @@ pub struct ExportReport {
     pub items_read: u64,
     /// Items outside the range (read because the sort key cannot narrow the read precisely).
     pub items_outside_range: u64,
-    /// Items without a readable date, kept in `rejected_file`.
+    /// Items kept whole in `rejected_file` instead of the lake: no readable date, or a value the
+    /// lake's contract cannot hold (see `type_conflicts`).
     pub items_rejected: u64,
     /// Items written (or, in a dry run, that would be).
     pub items_written: u64,
@@ -59,8 +60,14 @@ pub struct ExportReport {
     pub partitions: BTreeMap<String, u64>,
     /// Data files written, relative to the lake.
     pub files: Vec<String>,
-    /// Values that did not fit the contract's type (written as NULL), per attribute.
+    /// Items rejected because a value's type disagreed with the lake's contract, per attribute.
     pub type_conflicts: BTreeMap<String, u64>,
+    /// Attributes new to the lake that this run saw with several DynamoDB types: stored as a
+    /// string column holding each value's text (numbers exactly as DynamoDB wrote them).
+    pub mixed_types: BTreeMap<String, Vec<&'static str>>,
+    /// Numbers stored as DOUBLE that a double cannot hold exactly, per attribute (use
+    /// `--numbers exact` to keep them exact).
+    pub inexact_numbers: BTreeMap<String, u64>,
     /// Where rejected items were saved.
     pub rejected_file: Option<PathBuf>,
     /// Whether this was a dry run.
@@ -108,16 +115,20 @@ pub(crate) fn commit(
         partitions: BTreeMap::new(),
         files: Vec::new(),
         type_conflicts: BTreeMap::new(),
+        mixed_types: BTreeMap::new(),
+        inexact_numbers: BTreeMap::new(),
         rejected_file: None,
         dry_run: spec.dry_run,
         seconds: 0.0,
         notes: Vec::new(),
     };
-    let existing = Manifest::read(lake).ok();
-    let mut contract = existing
-        .as_ref()
-        .map(|m| ContractBuilder::from_contract(&m.contract))
-        .unwrap_or_default();
+    // Read once more here (the reader checked it at the start): a manifest that became unreadable
+    // stops the run before anything is written.
+    let existing = Manifest::read_if_exists(lake)?;
+    let mut contract = match &existing {
+        Some(m) => ContractBuilder::from_contract(&m.contract, spec.numbers),
+        None => ContractBuilder::new(spec.numbers),
+    };
     let mut spools = Vec::new();
     for seg in segments {
         report.items_read += seg.read;
@@ -126,13 +137,15 @@ pub(crate) fn commit(
         for (day, n) in seg.days {
             *report.partitions.entry(day.to_string()).or_default() += n;
         }
+        for (name, n) in seg.misfits {
+            *report.type_conflicts.entry(name).or_default() += n;
+        }
         contract.merge(seg.contract);
         spools.push((seg.spool, seg.rejected_spool));
     }
     report.items_written = report.partitions.values().sum();
-    for (name, n) in contract.conflicts() {
-        report.type_conflicts.insert(name.clone(), *n);
-    }
+    report.mixed_types = contract.mixed();
+    report.inexact_numbers = contract.inexact_numbers();
     let contract = contract.finish(spec.extra_date_column.as_deref())?;
 
     if staging.is_some() {
@@ -152,11 +165,26 @@ pub(crate) fn commit(
         }
         let summary = writer.finish()?;
         report.files = summary.files;
+        // The reader already rejected what the contract cannot hold; anything the writer still
+        // refused is kept in its own rejects file and counted, never lost.
         for (name, n) in summary.type_conflicts {
             *report.type_conflicts.entry(name).or_default() += n;
         }
+        if summary.rejected > 0 {
+            report.items_rejected += summary.rejected;
+            report.items_written -= summary.rejected.min(report.items_written);
+            if report.rejected_file.is_none() {
+                report.rejected_file = summary.rejected_file;
+            }
+        }
     }
     Ok(report)
+}
+
+/// The lake's contract when a run starts (`None`: a new lake). A manifest that exists but
+/// cannot be read or parsed stops the run here, before anything is read or written.
+pub(crate) fn lake_contract(lake: &Path) -> Result<Option<Arc<Contract>>> {
+    Ok(Manifest::read_if_exists(lake)?.map(|m| Arc::new(m.contract)))
 }
 
 /// Creates this run's staging folder under the lake's metadata folder, first removing folders
@@ -200,6 +228,9 @@ pub(crate) struct SegmentReader {
     format: DateFormat,
     range: TimeRange,
     contract: ContractBuilder,
+    /// The lake's contract when the run started: an item it cannot hold is rejected here.
+    fixed: Option<Arc<Contract>>,
+    misfits: BTreeMap<String, u64>,
     days: BTreeMap<NaiveDate, u64>,
     read: u64,
     outside: u64,
@@ -213,6 +244,7 @@ pub(crate) struct SegmentResult {
     spool: Option<PathBuf>,
     rejected_spool: Option<PathBuf>,
     contract: ContractBuilder,
+    misfits: BTreeMap<String, u64>,
     days: BTreeMap<NaiveDate, u64>,
     read: u64,
     outside: u64,
@@ -224,6 +256,7 @@ impl SegmentReader {
         segment: u32,
         staging: Option<&Path>,
         spec: &ExportSpec,
+        fixed: Option<Arc<Contract>>,
         counters: Arc<Counters>,
     ) -> Result<Self> {
         let open = |name: String| -> Result<(Option<PathBuf>, Option<BufWriter<File>>)> {
@@ -247,7 +280,9 @@ impl SegmentReader {
             sk_attr: spec.sk_attr.clone(),
             format: spec.date_format,
             range: spec.range,
-            contract: ContractBuilder::default(),
+            contract: ContractBuilder::new(spec.numbers),
+            fixed,
+            misfits: BTreeMap::new(),
             days: BTreeMap::new(),
             read: 0,
             outside: 0,
@@ -263,22 +298,25 @@ impl SegmentReader {
         Ok(())
     }
 
-    /// Takes one item: rejected without a readable date, skipped outside the range, spooled otherwise.
-    pub(crate) fn item(&mut self, item: crate::format::item::Item) -> Result<()> {
+    /// Takes one item: rejected without a readable date or with a value the lake's contract cannot
+    /// hold, skipped outside the range, spooled otherwise.
+    pub(crate) fn item(&mut self, item: Item) -> Result<()> {
         self.read += 1;
         self.counters.read.fetch_add(1, Ordering::Relaxed);
         let at = match item.get(&self.sk_attr) {
             None => Err(format!("no attribute {:?}", self.sk_attr)),
             Some(v) => self.format.parse_value(v).map_err(|e| e.to_string()),
         };
+        let misfit = match &at {
+            Ok(at) if self.range.contains(*at) => self.fixed.as_ref().and_then(|c| c.misfit(&item)),
+            _ => None,
+        };
+        if let Some((attr, why)) = misfit {
+            *self.misfits.entry(attr).or_default() += 1;
+            return self.reject(&item, &why);
+        }
         match at {
-            Err(reason) => {
-                self.rejected_count += 1;
-                if let (Some(w), Some(p)) = (self.rejected.as_mut(), self.rejected_path.as_ref()) {
-                    writeln!(w, "{}", rejected_line(&reason, &item))
-                        .map_err(|e| LakeError::io(p, e))?;
-                }
-            }
+            Err(reason) => self.reject(&item, &reason)?,
             Ok(at) if !self.range.contains(at) => self.outside += 1,
             Ok(at) => {
                 self.contract.observe(&item);
@@ -288,6 +326,14 @@ impl SegmentReader {
                     writeln!(w, "{}", item_to_line(&item)).map_err(|e| LakeError::io(p, e))?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, item: &Item, reason: &str) -> Result<()> {
+        self.rejected_count += 1;
+        if let (Some(w), Some(p)) = (self.rejected.as_mut(), self.rejected_path.as_ref()) {
+            writeln!(w, "{}", rejected_line(reason, item)).map_err(|e| LakeError::io(p, e))?;
         }
         Ok(())
     }
@@ -306,6 +352,7 @@ impl SegmentReader {
             spool: self.spool_path,
             rejected_spool: self.rejected_path,
             contract: self.contract,
+            misfits: self.misfits,
             days: self.days,
             read: self.read,
             outside: self.outside,

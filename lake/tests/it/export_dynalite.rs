@@ -46,6 +46,7 @@ fn query_spec(table: &str, range: TimeRange) -> ExportSpec {
         range,
         extra_date_column: Some("report_date".into()),
         mode: WriteMode::Overwrite,
+        numbers: Default::default(),
         dry_run: false,
     }
 }

@@ -12,6 +12,7 @@ mod athena_moto;
 mod batch_retry;
 mod export_dynalite;
 mod lake_roundtrip;
+mod losses;
 mod native_convert;
 mod reports_datafusion;
 mod s3_lake;

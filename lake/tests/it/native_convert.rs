@@ -30,6 +30,7 @@ fn spec(source: &Path) -> ConvertSpec {
         date_format: DateFormat::Iso,
         extra_date_column: Some("report_date".into()),
         mode: WriteMode::Overwrite,
+        numbers: Default::default(),
         dry_run: false,
         threads: 2,
     }

@@ -52,6 +52,7 @@ fn scan_spec(table: &str, mode: WriteMode) -> ExportSpec {
         range: everything(),
         extra_date_column: Some("report_date".into()),
         mode,
+        numbers: Default::default(),
         dry_run: false,
     }
 }
@@ -310,6 +311,7 @@ fn convert_spec() -> ConvertSpec {
         date_format: DateFormat::Iso,
         extra_date_column: None,
         mode: WriteMode::Overwrite,
+        numbers: Default::default(),
         dry_run: false,
         threads: 2,
     }

@@ -296,6 +296,7 @@ mod tests {
             sql_name: name.to_lowercase(),
             ty,
             derived: false,
+            mixed: false,
         }
     }
 
@@ -473,5 +474,18 @@ mod tests {
         ] {
             assert!(ddl.contains(line), "{line} missing from\n{ddl}");
         }
+    }
+
+    #[test]
+    fn exact_numbers_are_bigint_and_decimal_columns() {
+        let columns = vec![
+            column("i", ColumnType::BigInt),
+            column("d", ColumnType::Decimal { scale: 34 }),
+        ];
+        let ddl = create_table_sql(&table("s3://b/p"), &Contract { columns }).expect("valid");
+        assert!(
+            ddl.contains("`i` bigint,") && ddl.contains("`d` decimal(38,34)\n)"),
+            "{ddl}"
+        );
     }
 }
