@@ -27,4 +27,19 @@ if [ -n "$bad" ]; then
   printf '  %s\n' $bad >&2
   exit 1
 fi
-echo "check-wasm-deps: ok ($(printf '%s\n' "$tree" | wc -l) crates in the wasm32 tree of '$pkg', none server-only)"
+# The shared `model` crate is in both trees (the browser's and the server's) and holds nothing but
+# serde, so it can never bring a server-only crate into the bundle.
+if ! printf '%s\n' "$tree" | grep -q '^model v'; then
+  echo "the shared model crate is missing from the wasm32 tree of '$pkg'" >&2; exit 1
+fi
+if ! cargo tree -p server -e normal --prefix none --locked 2>/dev/null | grep -q '^model v'; then
+  echo "the shared model crate is missing from the server's tree" >&2; exit 1
+fi
+extra=$(cargo tree -p model --target wasm32-unknown-unknown -e normal,build --prefix none --locked 2>/dev/null | sort -u \
+  | grep -vE '^(model|serde|serde_core|serde_derive|proc-macro2|quote|syn|unicode-ident) v' || true)
+if [ -n "$extra" ]; then
+  echo "the model crate must depend on serde only; it also pulls in:" >&2
+  printf '  %s\n' "$extra" >&2
+  exit 1
+fi
+echo "check-wasm-deps: ok ($(printf '%s\n' "$tree" | wc -l) crates in the wasm32 tree of '$pkg', none server-only; model in both trees, serde only)"

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{DashboardData, RangeInput, ReportInput, ResultView};
+use model::{DashboardData, RangeInput, ReportInput, ResultView};
 
 /// Loads the dashboard's numbers for a day range.
 #[server(prefix = "/_sfn", endpoint = "dashboard")]

@@ -15,7 +15,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::model::{DayCount, Slice};
+use model::{DayCount, Slice};
 
 /// The label of the bar or slice that sums everything outside the top N.
 pub const OTHERS: &str = "Others";

@@ -5,8 +5,8 @@ use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
 use crate::api::load_dashboard;
-use crate::model::{DashboardData, JobSummary, RangeInput, StatCards};
 use crate::theme::THEMES;
+use model::{DashboardData, JobSummary, RangeInput, StatCards};
 
 /// The application root: the one page (the server answers other paths with 404 itself, so the
 /// bundle carries no client-side router).

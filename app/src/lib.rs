@@ -10,7 +10,6 @@ pub mod browser;
 #[cfg(feature = "ssr")]
 pub mod charts;
 pub mod dashboard;
-pub mod model;
 pub mod report;
 #[cfg(feature = "ssr")]
 pub mod shell;

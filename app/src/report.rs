@@ -4,19 +4,8 @@
 use leptos::prelude::*;
 
 use crate::api::{fetch_result, list_agents, start_report};
-use crate::model::{ReportInput, ResultView};
 use crate::table::{CELL_CHARS, sorted_order, truncate};
-
-/// The report types: id (as the API names them) and label.
-pub const REPORTS: [(&str, &str); 7] = [
-    ("all_records", "All Records"),
-    ("by_date_range", "By Date Range"),
-    ("by_agent", "By Agent"),
-    ("by_contact_id", "By Contact ID"),
-    ("daily_by_agent", "Daily Summary (by Agent)"),
-    ("daily_by_channel", "Daily Summary (by Channel)"),
-    ("custom", "Custom SQL"),
-];
+use model::{REPORTS, ReportField, ReportInput, ReportKind, ResultView};
 
 /// The example the custom SQL editor loads.
 pub const EXAMPLE_SQL: &str = "SELECT channel, count(*) AS contacts\nFROM gsi_export\nGROUP BY channel\nORDER BY contacts DESC";
@@ -83,7 +72,9 @@ pub fn ReportPanel() -> impl IntoView {
         action.dispatch(input.get_untracked());
     };
     let query = move || input.with(|i| i.query.clone());
-    let shows = move |fields: &'static [&'static str]| fields.contains(&query().as_str());
+    // What the chosen report takes, from the catalogue.
+    let kind = move || ReportKind::from_name(&query());
+    let takes = move |field: ReportField| kind().is_some_and(|k| k.fields().contains(&field));
 
     view! {
         <section class="panel" id="reports">
@@ -93,27 +84,27 @@ pub fn ReportPanel() -> impl IntoView {
                     "Report "
                     <select id="report-type" prop:value=query
                         on:change=move |ev| input.update(|i| i.query = event_target_value(&ev))>
-                        {REPORTS.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view()}
+                        {REPORTS.iter().map(|r| view! { <option value=r.name()>{r.label()}</option> }).collect_view()}
                     </select>
                 </label>
-                <Show when=move || shows(&["by_date_range", "daily_by_agent", "daily_by_channel"])>
+                <Show when=move || takes(ReportField::Start)>
                     <label>"Start " <input id="report-start" type="date" prop:value=move || input.with(|i| i.start.clone())
                         on:input=move |ev| input.update(|i| i.start = event_target_value(&ev))/></label>
                     <label>"End " <input id="report-end" type="date" prop:value=move || input.with(|i| i.end.clone())
                         on:input=move |ev| input.update(|i| i.end = event_target_value(&ev))/></label>
                 </Show>
-                <Show when=move || shows(&["by_agent"])>
+                <Show when=move || takes(ReportField::Agent)>
                     <AgentPicker input=input/>
                 </Show>
-                <Show when=move || shows(&["by_contact_id"])>
+                <Show when=move || takes(ReportField::ContactId)>
                     <label>"Contact ID " <input id="report-contact" type="text" prop:value=move || input.with(|i| i.contact_id.clone())
                         on:input=move |ev| input.update(|i| i.contact_id = event_target_value(&ev))/></label>
                 </Show>
-                <Show when=move || !shows(&["daily_by_agent", "daily_by_channel"])>
+                <Show when=move || kind().is_none_or(ReportKind::takes_limit)>
                     <label>"Limit " <input id="report-limit" type="number" min="1" prop:value=move || input.with(|i| i.limit.clone())
                         on:input=move |ev| input.update(|i| i.limit = event_target_value(&ev))/></label>
                 </Show>
-                <Show when=move || shows(&["custom"])>
+                <Show when=move || takes(ReportField::Sql)>
                     <div class="sql-editor">
                         <label for="report-sql">"SQL"</label>
                         <textarea id="report-sql" rows="6" spellcheck="false" prop:value=move || input.with(|i| i.sql.clone())

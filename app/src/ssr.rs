@@ -10,9 +10,9 @@ use lake::query::service::QueryService;
 use leptos::prelude::*;
 
 use crate::charts;
-use crate::model::{
-    ChartSvgs, ColumnView, DashboardData, DayCount, JobSummary, RangeInput, ReportInput,
-    ResultView, Slice, StatCards,
+use model::{
+    ChartSvgs, DashboardData, DayCount, JobSummary, RangeInput, ReportInput, ResultColumn,
+    ResultView, Slice,
 };
 
 /// How many runs the "Recent jobs" area lists.
@@ -86,13 +86,7 @@ pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFn
     let by_initiation = breakdown(state.columns.initiation.clone())
         .await
         .map_err(failed)?;
-    let days: Vec<DayCount> = daily
-        .into_iter()
-        .map(|d| DayCount {
-            day: d.day.to_string(),
-            rows: d.rows,
-        })
-        .collect();
+    let days: Vec<DayCount> = daily;
     let jobs = match &state.jobs {
         None => None,
         Some(feed) => Some(feed(RECENT_JOBS).await.inspect_err(|e| {
@@ -102,12 +96,7 @@ pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFn
     Ok(DashboardData {
         source: state.source.clone(),
         jobs,
-        stats: StatCards {
-            total_rows: stats.total_rows,
-            unique_contacts: stats.unique_contacts,
-            channels: stats.channels,
-            agents: stats.agents,
-        },
+        stats,
         charts: ChartSvgs {
             daily: charts::daily_bars(&days, 960, 260),
             channel: charts::doughnut(&by_channel, 460, 260, "Contacts by channel"),
@@ -140,27 +129,26 @@ pub async fn agents() -> Result<Vec<String>, ServerFnError> {
     state()?.query.agents().await.map_err(page_error)
 }
 
-/// The request body of a report input: only the fields its report uses.
+/// The request body of a report input: only the fields its report uses (from the catalogue).
 pub fn report_body(input: &ReportInput) -> Result<serde_json::Value, String> {
+    let kind = model::ReportKind::from_name(&input.query).ok_or_else(|| {
+        format!(
+            "unknown report {:?}: expected one of {}",
+            input.query,
+            model::ReportKind::names()
+        )
+    })?;
     let mut body = serde_json::Map::new();
-    body.insert("query".into(), input.query.clone().into());
-    let fields: &[(&str, &str)] = match input.query.as_str() {
-        "by_date_range" | "daily_by_agent" | "daily_by_channel" => {
-            &[("start", &input.start), ("end", &input.end)]
-        }
-        "by_agent" => &[("agent", &input.agent)],
-        "by_contact_id" => &[("contact_id", &input.contact_id)],
-        "custom" => &[("sql", &input.sql)],
-        _ => &[],
-    };
-    for (name, value) in fields {
+    body.insert("query".into(), kind.name().into());
+    for field in kind.fields() {
+        let value = input.value(*field);
         if value.trim().is_empty() {
             return Err(format!(
                 "{} is required for this report",
-                name.replace('_', " ")
+                field.name().replace('_', " ")
             ));
         }
-        body.insert((*name).into(), (*value).into());
+        body.insert(field.name().into(), value.into());
     }
     let limit = input.limit.trim();
     if !limit.is_empty() {
@@ -194,7 +182,7 @@ pub async fn fetch_result(id: String, report: String) -> Result<ResultView, Serv
         columns: page
             .columns
             .into_iter()
-            .map(|c| ColumnView {
+            .map(|c| ResultColumn {
                 name: c.name,
                 ty: c.ty,
             })

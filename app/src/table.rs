@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use crate::model::ResultView;
+use model::ResultView;
 
 /// Characters shown in a cell before it is cut with `…` (the full value stays in its tooltip).
 pub const CELL_CHARS: usize = 80;
@@ -93,13 +93,7 @@ pub fn to_csv(result: &ResultView, chosen: &[bool], order: &[usize], bom: bool) 
     out
 }
 
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+use model::csv::field;
 
 /// The download's file name: `<report>-<YYYY-MM-DD>.csv`, with anything but letters, digits, `-`
 /// and `_` in the report name replaced.
@@ -120,22 +114,22 @@ pub fn file_name(report: &str, day: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ColumnView;
+    use model::ResultColumn;
 
     fn result() -> ResultView {
         ResultView {
             id: "x".into(),
             report: "by_agent".into(),
             columns: vec![
-                ColumnView {
+                ResultColumn {
                     name: "agent".into(),
                     ty: "varchar".into(),
                 },
-                ColumnView {
+                ResultColumn {
                     name: "duration".into(),
                     ty: "double".into(),
                 },
-                ColumnView {
+                ResultColumn {
                     name: "note, text".into(),
                     ty: "varchar".into(),
                 },

@@ -29,7 +29,7 @@ pub async fn stats(
     params: Result<Query<RangeParams>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let Query(params) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
-    let range = app::ssr::parse_range(&app::model::RangeInput {
+    let range = app::ssr::parse_range(&model::RangeInput {
         from: params.from.unwrap_or_default(),
         to: params.to.unwrap_or_default(),
     })
@@ -124,8 +124,8 @@ pub async fn daily(
             "give from=YYYY-MM-DD and to=YYYY-MM-DD",
         ));
     };
-    let range = app::ssr::parse_range(&app::model::RangeInput { from, to })
-        .map_err(AppError::bad_request)?;
+    let range =
+        app::ssr::parse_range(&model::RangeInput { from, to }).map_err(AppError::bad_request)?;
     let days = state.dashboard.query.daily(range).await?;
     Ok(Json(serde_json::json!({
         "days": days.iter().map(|d| serde_json::json!({"day": d.day.to_string(), "rows": d.rows})).collect::<Vec<_>>(),

@@ -421,7 +421,10 @@ pub async fn run_bench_queries(args: BenchQueriesArgs) -> anyhow::Result<()> {
         .context("the lake has no agents to query")?;
     let days = service.daily(None).await?;
     let (first, last) = match (days.first(), days.last()) {
-        (Some(a), Some(b)) => (a.day, b.day),
+        (Some(a), Some(b)) => (
+            lake::format::dates::parse_day("first day", &a.day)?,
+            lake::format::dates::parse_day("last day", &b.day)?,
+        ),
         _ => anyhow::bail!("the lake is empty"),
     };
     let range = lake::query::datafusion::DayRange::new(first, last)?;

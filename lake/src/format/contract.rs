@@ -162,13 +162,15 @@ impl Column {
         }
         let fits = match (self.ty, value) {
             (ColumnType::String, AttrValue::S(_))
-            | (ColumnType::Double, AttrValue::N(_))
             | (ColumnType::Boolean, AttrValue::Bool(_))
             | (ColumnType::Binary, AttrValue::B(_))
             | (ColumnType::StringList, AttrValue::SS(_))
-            | (ColumnType::DoubleList, AttrValue::NS(_))
             | (ColumnType::BinaryList, AttrValue::BS(_))
             | (ColumnType::Json, AttrValue::M(_) | AttrValue::L(_)) => true,
+            (ColumnType::Double, AttrValue::N(n)) => n.trim().parse::<f64>().is_ok(),
+            (ColumnType::DoubleList, AttrValue::NS(xs)) => {
+                xs.iter().all(|x| x.trim().parse::<f64>().is_ok())
+            }
             (ColumnType::BigInt, AttrValue::N(n)) => {
                 Decimal::parse(n).and_then(|d| d.to_i64()).is_some()
             }

@@ -104,27 +104,10 @@ impl Default for ReportColumns {
     }
 }
 
-/// The four numbers of the stat cards; a count is `None` when the lake has no such column.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stats {
-    /// All rows.
-    pub total_rows: u64,
-    /// Distinct contact ids.
-    pub unique_contacts: Option<u64>,
-    /// Distinct channels.
-    pub channels: Option<u64>,
-    /// Distinct agents.
-    pub agents: Option<u64>,
-}
-
-/// Rows of one day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DailyCount {
-    /// The day.
-    pub day: NaiveDate,
-    /// Its rows.
-    pub rows: u64,
-}
+/// Rows of one day ([`model::DayCount`]: the day as `YYYY-MM-DD`).
+pub use model::DayCount as DailyCount;
+/// The stat cards' numbers ([`model::StatCards`]).
+pub use model::StatCards as Stats;
 
 /// DataFusion over one lake.
 pub struct LakeEngine {
@@ -298,7 +281,7 @@ impl LakeEngine {
                         LakeError::InvalidInput(format!("partition {y}-{m}-{d} is not a date"))
                     })?;
                 out.push(DailyCount {
-                    day,
+                    day: day.to_string(),
                     rows: int_at(b, 3, row)?,
                 });
             }

@@ -35,16 +35,7 @@ impl QueryState {
     }
 }
 
-/// A result column: its name (as the engine reports it) and its SQL type, in Athena's names
-/// (`varchar`, `double`, `bigint`, `integer`, `boolean`, `date`, `timestamp`, `array`, `varbinary`, …).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResultColumn {
-    /// Column name.
-    pub name: String,
-    /// SQL type name, lower case.
-    #[serde(rename = "type")]
-    pub ty: String,
-}
+pub use model::ResultColumn;
 
 /// One page of a result. Values are JSON: numbers for numeric types, booleans, strings for text
 /// and dates, arrays for arrays, `null` for SQL NULL.

@@ -8,6 +8,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::SqlParam;
+use model::ReportKind;
+
 use crate::format::contract::Contract;
 use crate::format::dates::parse_day;
 use crate::query::sql::sql_identifier;
@@ -89,17 +91,6 @@ pub enum ReportRequest {
     },
 }
 
-/// The report names, as the API and the dashboard call them.
-pub const REPORT_NAMES: [&str; 7] = [
-    "all_records",
-    "by_date_range",
-    "by_agent",
-    "by_contact_id",
-    "daily_by_agent",
-    "daily_by_channel",
-    "custom",
-];
-
 /// Which columns the reports use (SQL names, lower case), and the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportSchema {
@@ -129,17 +120,22 @@ pub struct RenderedQuery {
 }
 
 impl ReportRequest {
+    /// The report's kind in the catalogue.
+    pub fn kind(&self) -> ReportKind {
+        match self {
+            ReportRequest::AllRecords { .. } => ReportKind::AllRecords,
+            ReportRequest::ByDateRange { .. } => ReportKind::ByDateRange,
+            ReportRequest::ByAgent { .. } => ReportKind::ByAgent,
+            ReportRequest::ByContactId { .. } => ReportKind::ByContactId,
+            ReportRequest::DailyByAgent { .. } => ReportKind::DailyByAgent,
+            ReportRequest::DailyByChannel { .. } => ReportKind::DailyByChannel,
+            ReportRequest::Custom { .. } => ReportKind::Custom,
+        }
+    }
+
     /// The report's name.
     pub fn name(&self) -> &'static str {
-        match self {
-            ReportRequest::AllRecords { .. } => "all_records",
-            ReportRequest::ByDateRange { .. } => "by_date_range",
-            ReportRequest::ByAgent { .. } => "by_agent",
-            ReportRequest::ByContactId { .. } => "by_contact_id",
-            ReportRequest::DailyByAgent { .. } => "daily_by_agent",
-            ReportRequest::DailyByChannel { .. } => "daily_by_channel",
-            ReportRequest::Custom { .. } => "custom",
-        }
+        self.kind().name()
     }
 
     /// Parses a request body, with errors that say which field is wrong.
@@ -151,14 +147,12 @@ impl ReportRequest {
         match &name {
             None => Err(LakeError::InvalidInput(format!(
                 "the request needs \"query\": one of {}",
-                REPORT_NAMES.join(", ")
+                ReportKind::names()
             ))),
-            Some(n) if !REPORT_NAMES.contains(&n.as_str()) => {
-                Err(LakeError::InvalidInput(format!(
-                    "unknown query {n:?}: expected one of {}",
-                    REPORT_NAMES.join(", ")
-                )))
-            }
+            Some(n) if ReportKind::from_name(n).is_none() => Err(LakeError::InvalidInput(format!(
+                "unknown query {n:?}: expected one of {}",
+                ReportKind::names()
+            ))),
             Some(n) => serde_json::from_value(value)
                 .map_err(|e| LakeError::InvalidInput(format!("query {n}: {e}"))),
         }
@@ -244,6 +238,54 @@ pub fn agents_sql(schema: &ReportSchema, max: u64) -> String {
         "SELECT DISTINCT {col} AS agent FROM {} WHERE {col} IS NOT NULL ORDER BY agent LIMIT {max}",
         sql_identifier(&schema.table)
     )
+}
+
+/// Rows per day as one `GROUP BY` on the partition columns, with no LIMIT: one row per day,
+/// however many channels or agents a day has, so no cap can drop days. Oldest first.
+pub fn daily_sql(
+    table: &str,
+    range: Option<(NaiveDate, NaiveDate)>,
+    dialect: Dialect,
+) -> (String, Vec<SqlParam>) {
+    let (predicate, params) = match range {
+        Some((from, to)) => {
+            let (p, params) = range_predicate(from, to, dialect);
+            (format!(" WHERE {p}"), params)
+        }
+        None => (String::new(), Vec::new()),
+    };
+    (
+        format!(
+            "SELECT \"year\", \"month\", \"day\", count(*) AS n FROM {}{predicate} GROUP BY \"year\", \"month\", \"day\" ORDER BY \"year\", \"month\", \"day\"",
+            sql_identifier(table)
+        ),
+        params,
+    )
+}
+
+/// The rows of [`daily_sql`] (year, month, day, n) as day counts; a row that is not a date is
+/// an error naming it, never skipped.
+pub fn daily_rows(rows: &[Vec<serde_json::Value>]) -> Result<Vec<model::DayCount>> {
+    rows.iter()
+        .map(|row| {
+            let int = |i: usize| row.get(i).and_then(|v| v.as_u64());
+            let day = match (int(0), int(1), int(2)) {
+                (Some(y), Some(m), Some(d)) => {
+                    NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)
+                }
+                _ => None,
+            };
+            match (day, int(3)) {
+                (Some(day), Some(rows)) => Ok(model::DayCount {
+                    day: day.to_string(),
+                    rows,
+                }),
+                _ => Err(LakeError::InvalidInput(format!(
+                    "a daily count row is not (year, month, day, rows): {row:?}"
+                ))),
+            }
+        })
+        .collect()
 }
 
 /// A range of days (both ends included) as predicates on the partition columns, with its
@@ -360,6 +402,55 @@ pub fn require_column(contract: &Contract, column: &str, flag: &str) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_athena_daily_query_is_one_group_by_day_that_no_cap_truncates() {
+        let from = NaiveDate::from_ymd_opt(1996, 1, 1).expect("valid");
+        let to = NaiveDate::from_ymd_opt(2025, 12, 31).expect("valid");
+        let (sql, params) = daily_sql("gsi_export", Some((from, to)), Dialect::Athena);
+        assert!(
+            sql.contains("GROUP BY \"year\", \"month\", \"day\""),
+            "{sql}"
+        );
+        assert!(!sql.to_uppercase().contains("LIMIT"), "{sql}");
+        assert!(
+            !sql.contains("channel"),
+            "one row per day, not per channel: {sql}"
+        );
+        assert_eq!(sql.matches('?').count(), params.len());
+        let (all, none) = daily_sql("gsi_export", None, Dialect::Athena);
+        assert!(!all.contains("WHERE") && none.is_empty(), "{all}");
+        // 30 years of days: 10 958 rows, more than the old 10 000-row cap, and Athena returns
+        // them in pages of 1 000 that are read to the end; every day comes back, in order.
+        let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
+        assert!(days.len() > 10_000);
+        let rows: Vec<Vec<serde_json::Value>> = days
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                vec![
+                    d.year().into(),
+                    d.month().into(),
+                    d.day().into(),
+                    (i as u64 % 7 + 1).into(),
+                ]
+            })
+            .collect();
+        let pages: Vec<&[Vec<serde_json::Value>]> = rows.chunks(1000).collect();
+        assert!(pages.len() > 10);
+        let joined: Vec<Vec<serde_json::Value>> = pages.concat();
+        let counted = daily_rows(&joined).expect("every row is a day");
+        assert_eq!(counted.len(), days.len());
+        assert_eq!(counted.first().map(|d| d.day.as_str()), Some("1996-01-01"));
+        assert_eq!(counted.last().map(|d| d.day.as_str()), Some("2025-12-31"));
+        let total: u64 = counted.iter().map(|d| d.rows).sum();
+        assert_eq!(
+            total,
+            (0..days.len() as u64).map(|i| i % 7 + 1).sum::<u64>()
+        );
+        let bad = daily_rows(&[vec!["x".into()]]).expect_err("not a day");
+        assert!(bad.to_string().contains("daily count row"), "{bad}");
+    }
 
     fn schema() -> ReportSchema {
         ReportSchema {

@@ -216,13 +216,7 @@ pub fn to_csv(result: &StoredResult) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+use model::csv::field as csv_field;
 
 #[cfg(test)]
 mod tests {

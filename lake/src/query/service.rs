@@ -186,7 +186,10 @@ impl QueryService {
             }
             Backend::Athena(athena) => {
                 if let QueryState::Failed(why) = athena.wait(id).await? {
-                    return Err(LakeError::InvalidInput(format!("the query failed: {why}")));
+                    return Err(LakeError::QueryFailed {
+                        engine: "athena",
+                        reason: why,
+                    });
                 }
                 all_pages(athena, id).await
             }
@@ -228,9 +231,10 @@ impl QueryService {
         };
         let id = athena.start(sql, params).await?;
         if let QueryState::Failed(why) = athena.wait(&id).await? {
-            return Err(LakeError::Engine(
-                datafusion::error::DataFusionError::Execution(format!("Athena: {why}")),
-            ));
+            return Err(LakeError::QueryFailed {
+                engine: "athena",
+                reason: why,
+            });
         }
         all_pages(athena, &id).await
     }
@@ -306,37 +310,14 @@ impl QueryService {
         match &self.backend {
             Backend::DataFusion { engine, .. } => engine.daily(range).await,
             Backend::Athena(_) => {
-                let range = match range {
-                    Some(r) => r,
-                    None => DayRange::new(
-                        chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default(),
-                        chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
-                    )?,
-                };
-                let request = ReportRequest::DailyByChannel {
-                    start: range.from.to_string(),
-                    end: range.to.to_string(),
-                    limit: None,
-                };
-                let rendered = request.render(&self.schema, Dialect::Athena)?;
-                // Sum the per-channel rows per day: one query, the same partition predicates.
-                let page = self.run_sql(&rendered.sql, &rendered.params).await?;
-                let mut days: std::collections::BTreeMap<chrono::NaiveDate, u64> =
-                    Default::default();
-                for row in page.rows {
-                    let day = row
-                        .first()
-                        .and_then(|d| d.as_str())
-                        .and_then(|d| d.parse().ok());
-                    let n = row.get(2).and_then(|n| n.as_u64()).unwrap_or(0);
-                    if let Some(day) = day {
-                        *days.entry(day).or_default() += n;
-                    }
-                }
-                Ok(days
-                    .into_iter()
-                    .map(|(day, rows)| DailyCount { day, rows })
-                    .collect())
+                // One GROUP BY day, every page read: no row cap can drop days.
+                let (sql, params) = super::reports::daily_sql(
+                    &self.schema.table,
+                    range.map(|r| (r.from, r.to)),
+                    Dialect::Athena,
+                );
+                let page = self.run_sql(&sql, &params).await?;
+                super::reports::daily_rows(&page.rows)
             }
         }
     }

@@ -80,7 +80,7 @@ async fn engine_numbers_equal_the_items() {
         *per_day.entry(day(&ts[..10])).or_default() += 1;
     }
     let daily = engine.daily(None).await.expect("daily");
-    let got: BTreeMap<NaiveDate, u64> = daily.iter().map(|d| (d.day, d.rows)).collect();
+    let got: BTreeMap<NaiveDate, u64> = daily.iter().map(|d| (day(&d.day), d.rows)).collect();
     assert_eq!(got, per_day);
 
     let range = DayRange::new(day("2026-03-01"), day("2026-03-03")).expect("range");
@@ -89,7 +89,7 @@ async fn engine_numbers_equal_the_items() {
     assert!(
         in_range
             .iter()
-            .all(|d| d.day >= range.from && d.day <= range.to)
+            .all(|d| day(&d.day) >= range.from && day(&d.day) <= range.to)
     );
     let ranged_stats = engine
         .stats(Some(range), &ReportColumns::default())

@@ -11,6 +11,7 @@ mod athena_ddl;
 mod athena_moto;
 mod batch_retry;
 mod export_dynalite;
+mod hostile_values;
 mod lake_roundtrip;
 mod losses;
 mod native_convert;

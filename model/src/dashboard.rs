@@ -1,8 +1,8 @@
-//! Data the server sends to the page: plain serializable types, shared by both sides.
+//! What the dashboard shows: the stat cards, rows per day, breakdowns, charts and the range.
 
 use serde::{Deserialize, Serialize};
 
-/// The stat cards' numbers; `None` when the lake has no such column.
+/// The stat cards' numbers for a range; a count is `None` when the lake has no such column.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatCards {
     /// All rows in the range.
@@ -48,22 +48,7 @@ pub struct DashboardData {
     pub charts: ChartSvgs,
     /// The newest runs from the jobs table, newest first, or why they could not be read; `None`
     /// while the server has no jobs table (the "Recent jobs" area is then not shown at all).
-    pub jobs: Option<Result<Vec<JobSummary>, String>>,
-}
-
-/// One run from the jobs table, as the "Recent jobs" area lists it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobSummary {
-    /// The job's id.
-    pub job_id: String,
-    /// What ran (`export`, `convert`, `import`, …).
-    pub job_type: String,
-    /// `pending`, `processing`, `completed` or `failed`.
-    pub status: String,
-    /// When it started (ISO 8601).
-    pub created_at: String,
-    /// One line on the outcome (items written, or the error).
-    pub detail: String,
+    pub jobs: Option<Result<Vec<crate::JobSummary>, String>>,
 }
 
 /// The dashboard's charts, as SVG markup.
@@ -86,48 +71,4 @@ pub struct RangeInput {
     pub from: String,
     /// Last day, or empty.
     pub to: String,
-}
-
-/// A report the page asks for: the report's name and whichever inputs it uses (empty = unused).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ReportInput {
-    /// `all_records`, `by_date_range`, `by_agent`, `by_contact_id`, `daily_by_agent`,
-    /// `daily_by_channel` or `custom`.
-    pub query: String,
-    /// First day (`YYYY-MM-DD`).
-    pub start: String,
-    /// Last day (`YYYY-MM-DD`).
-    pub end: String,
-    /// Agent name.
-    pub agent: String,
-    /// Contact id.
-    pub contact_id: String,
-    /// Custom SQL.
-    pub sql: String,
-    /// Rows at most (empty = the server's maximum).
-    pub limit: String,
-}
-
-/// A result column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ColumnView {
-    /// Name.
-    pub name: String,
-    /// SQL type (Athena's names: `varchar`, `double`, `bigint`, …).
-    pub ty: String,
-}
-
-/// A finished result as the page shows it: every value as text (`None` = NULL).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResultView {
-    /// The query's id (for the server's CSV download).
-    pub id: String,
-    /// The report's name.
-    pub report: String,
-    /// Columns.
-    pub columns: Vec<ColumnView>,
-    /// Rows.
-    pub rows: Vec<Vec<Option<String>>>,
-    /// Bytes the engine read, when it knows.
-    pub bytes_scanned: Option<u64>,
 }
