@@ -1,11 +1,12 @@
-//! The local demo: deterministic sample data, written into a local lake, then served.
+//! The local demo's data: deterministic sample items, written into a local lake directly or
+//! through a local DynamoDB and `export` (the `demo` command serves it; tests use it too).
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use lake::format::contract::ContractBuilder;
 use lake::format::dates::DateFormat;
 use lake::format::item::{Item, item_to_line};
@@ -13,23 +14,8 @@ use lake::format::parquet::{LakeWriter, WriteOptions, WriteSummary};
 use lake::sample::{SORT_KEY_ATTR, SampleSpec, generate};
 use lake::storage::layout::MANIFEST;
 
-use crate::cli::SampleSpecArgs;
-
 /// The derived date column the demo adds (seed 001's `ExtraDateColumn`).
 pub const EXTRA_DATE_COLUMN: &str = "report_date";
-
-/// Turns the command-line spec into a generator spec.
-pub fn spec(args: &SampleSpecArgs) -> SampleSpec {
-    let end = args
-        .end
-        .unwrap_or_else(|| (Utc::now() - Duration::days(1)).date_naive());
-    SampleSpec {
-        seed: args.seed,
-        items: args.items,
-        days: args.days,
-        end,
-    }
-}
 
 /// Writes items as DynamoDB JSON lines to `out` (`-` = standard output).
 pub fn write_items(out: &Path, items: &[Item]) -> anyhow::Result<()> {

@@ -1,17 +1,16 @@
 //! The dynamo-lake server: one axum router for the dashboard and the REST API, run by `axum::serve`
 //! locally and by `lambda_http` inside AWS Lambda, plus the command-line tool around it.
+//!
+//! - [`cli`]: one file per command; they only translate flags into library calls;
+//! - [`wiring`]: configuration → services, once;
+//! - [`http`]: the router, its state, errors, the REST API and the embedded bundle;
+//! - [`lambda`]: the Lambda entry, one file per kind of invocation;
+//! - [`demo`]: the demo's sample data and lake.
 
-pub mod api;
-pub mod assets;
 pub mod cli;
-pub mod convert_cmd;
 pub mod demo;
-pub mod error;
-pub mod export_cmd;
+pub mod http;
 pub mod lambda;
-pub mod query_cmd;
-pub mod router;
-pub mod serve;
-pub mod snapshot_cmd;
+pub mod wiring;
 
-pub use router::{AppState, app};
+pub use http::{AppState, app};

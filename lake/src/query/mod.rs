@@ -3,6 +3,7 @@
 //! Both engines (embedded DataFusion and Athena) produce exactly these.
 
 pub mod athena;
+pub mod config;
 pub mod datafusion;
 pub mod reports;
 pub mod results;

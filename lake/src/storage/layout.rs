@@ -13,6 +13,9 @@ pub const META_DIR: &str = "_dynamo_lake";
 /// The lake manifest, relative to the lake root: written last, it is the commit marker.
 pub const MANIFEST: &str = "_dynamo_lake/manifest.json";
 
+/// Where the embedded engine keeps query results by default, relative to the lake root.
+pub const RESULTS_DIR: &str = "_dynamo_lake/results";
+
 /// The partition columns, outermost first.
 pub const PARTITION_COLUMNS: [&str; 3] = ["year", "month", "day"];
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::{LakeError, Result};
 
 /// How to reach S3.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct S3Config {
     /// An S3-compatible endpoint (`http://127.0.0.1:9000`); `None` for AWS.
     pub endpoint_url: Option<String>,
@@ -70,6 +70,22 @@ impl Location {
             )));
         }
         Ok(Location::Local(PathBuf::from(path)))
+    }
+
+    /// The location of `relative` (a `/`-separated path) inside this one.
+    pub fn join(&self, relative: &str) -> Location {
+        let relative = relative.trim_matches('/');
+        match self {
+            Location::Local(p) => Location::Local(p.join(relative)),
+            Location::S3 { bucket, prefix } => Location::S3 {
+                bucket: bucket.clone(),
+                prefix: if prefix.is_empty() {
+                    relative.to_string()
+                } else {
+                    format!("{prefix}/{relative}")
+                },
+            },
+        }
     }
 
     /// Whether this is an S3 location.

@@ -140,7 +140,7 @@ async fn assets_are_served_compressed_when_accepted() {
 async fn serves_over_a_real_socket() {
     let dir = tempfile::tempdir().expect("tempdir");
     let st = state(dir.path()).await;
-    let listener = server::serve::bind("127.0.0.1:0".parse().expect("addr"), false)
+    let listener = server::http::listen::bind("127.0.0.1:0".parse().expect("addr"), false)
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");

@@ -28,9 +28,11 @@ pub fn items() -> Vec<Item> {
 pub async fn state(dir: &Path) -> AppState {
     let lake = dir.join("lake");
     server::demo::write_lake(&lake, items()).expect("lake written");
-    let mut args = server::query_cmd::QueryArgs::local(&lake, "gsi_export");
-    args.results = Some(dir.join("results").display().to_string());
-    server::serve::open_state(&args).await.expect("lake opens")
+    let mut config = lake::query::config::QueryConfig::local(&lake, "gsi_export");
+    config.results = Some(lake::storage::Location::Local(dir.join("results")));
+    server::wiring::open_state(&config)
+        .await
+        .expect("lake opens")
 }
 
 /// A string attribute of an item.

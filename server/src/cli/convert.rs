@@ -10,7 +10,8 @@ use lake::ingest::staging::Counters;
 use lake::storage::Location;
 use lake::storage::WriteMode;
 
-use crate::export_cmd::{S3Args, ValueArgs, exit_status, open_lake, print_json, print_summary};
+use super::args::{RegionArgs, RunArgs, S3Args, ValueArgs, open_lake};
+use super::summary::{exit_status, print_json, print_summary};
 
 /// Arguments of `convert`.
 #[derive(Debug, Args)]
@@ -44,15 +45,12 @@ pub struct ConvertArgs {
     /// How new columns type DynamoDB numbers, and what happens to rejected items.
     #[command(flatten)]
     pub values: ValueArgs,
-    /// Verify and report what would be written; write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Print the summary as JSON on standard output.
-    #[arg(long)]
-    pub json: bool,
-    /// AWS region of the S3 buckets (default: from the environment or profile).
-    #[arg(long, env = "AWS_REGION")]
-    pub region: Option<String>,
+    /// `--dry-run` (verify and report what would be written; write nothing) and `--json`.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The AWS region of the S3 buckets.
+    #[command(flatten)]
+    pub region: RegionArgs,
     /// Where S3 is.
     #[command(flatten)]
     pub s3: S3Args,
@@ -60,7 +58,7 @@ pub struct ConvertArgs {
 
 /// Runs `convert`.
 pub async fn run(args: ConvertArgs) -> anyhow::Result<std::process::ExitCode> {
-    let s3 = args.s3.config(args.region.clone());
+    let s3 = args.s3.config(args.region.region.clone());
     let source = Location::parse("--source", &args.source)?;
     let lake = open_lake("--lake", &args.lake, &s3).await?;
     let spec = ConvertSpec {
@@ -70,7 +68,7 @@ pub async fn run(args: ConvertArgs) -> anyhow::Result<std::process::ExitCode> {
         extra_date_column: args.extra_date_column.clone(),
         mode: args.mode,
         numbers: args.values.numbers,
-        dry_run: args.dry_run,
+        dry_run: args.run.dry_run,
         threads: args.threads.unwrap_or_else(|| {
             std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -86,7 +84,7 @@ pub async fn run(args: ConvertArgs) -> anyhow::Result<std::process::ExitCode> {
         Arc::new(Counters::default()),
     )
     .await?;
-    if args.json {
+    if args.run.json {
         print_json(&report)?;
     } else {
         print_summary(&report, lake.location());

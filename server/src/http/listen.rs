@@ -1,37 +1,11 @@
-//! Running the router: locally with `axum::serve`, in AWS Lambda with `lambda_http`.
+//! The local transport: binding an address (refusing a non-loopback one unless asked) and
+//! serving the router with `axum::serve` until Ctrl-C.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use clap::ValueEnum;
 
-use crate::query_cmd::QueryArgs;
-
-use crate::router::{AppState, app, leptos_options};
-use app::ssr::DashboardState;
-
-/// Opens the query service the flags describe and builds the shared state.
-pub async fn open_state(args: &QueryArgs) -> anyhow::Result<AppState> {
-    let query = Arc::new(args.open().await?);
-    Ok(AppState {
-        leptos: leptos_options(),
-        dashboard: DashboardState {
-            query,
-            source: format!(
-                "lake {} · table {} · {}",
-                args.lake,
-                args.table,
-                args.engine
-                    .to_possible_value()
-                    .map(|v| v.get_name().to_string())
-                    .unwrap_or_default()
-            ),
-            columns: args.columns(),
-            jobs: None,
-        },
-    })
-}
+use super::{AppState, app};
 
 /// Binds `addr`, explaining the usual failures, and refuses a non-loopback address unless allowed.
 pub async fn bind(addr: SocketAddr, allow_remote: bool) -> anyhow::Result<tokio::net::TcpListener> {
@@ -60,7 +34,7 @@ pub async fn bind(addr: SocketAddr, allow_remote: bool) -> anyhow::Result<tokio:
 /// Serves until Ctrl-C.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
-    if !crate::assets::has_bundle() {
+    if !super::assets::has_bundle() {
         tracing::warn!(
             "this binary has no dashboard bundle embedded: pages render but do not hydrate (build with ./dev build)"
         );
@@ -72,17 +46,4 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
         })
         .await
         .context("the server stopped with an error")
-}
-
-/// Runs inside AWS Lambda: Function URL requests go through the same router, direct invocations
-/// (`{"query": …}`) through the same query service.
-pub async fn run_lambda(state: AppState) -> Result<(), lambda_http::Error> {
-    let router = app(state.clone());
-    lambda_http::lambda_runtime::run(lambda_http::service_fn(
-        move |event: lambda_http::LambdaEvent<serde_json::Value>| {
-            let (router, state) = (router.clone(), state.clone());
-            async move { crate::lambda::handle(&router, &state, event).await }
-        },
-    ))
-    .await
 }

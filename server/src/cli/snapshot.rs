@@ -3,7 +3,7 @@
 use clap::Args;
 use lake::ingest::snapshot::{SnapshotReport, SnapshotSpec, snapshot_dir};
 
-use crate::export_cmd::{DynamoArgs, S3Args, open_lake};
+use super::args::{DynamoArgs, RunArgs, S3Args, open_lake};
 
 /// Arguments of `snapshot`.
 #[derive(Debug, Args)]
@@ -40,12 +40,9 @@ pub struct SnapshotArgs {
     /// Items per part file.
     #[arg(long, default_value_t = 1_000_000)]
     pub part_items: u64,
-    /// Scan and report what would be written; write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Print the summary as JSON on standard output.
-    #[arg(long)]
-    pub json: bool,
+    /// `--dry-run` (scan and report what would be written; write nothing) and `--json`.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Where DynamoDB is.
     #[command(flatten)]
     pub dynamo: DynamoArgs,
@@ -68,7 +65,7 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<()> {
         name: args.name.clone().unwrap_or_else(|| args.table.clone()),
         segments: args.parallel.max(1),
         part_items: args.part_items,
-        dry_run: args.dry_run,
+        dry_run: args.run.dry_run,
         at: chrono::Utc::now(),
     };
     let client = lake::dynamo::client(&cfg).await;
@@ -77,7 +74,7 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<()> {
         spec.table, spec.year, spec.month, spec.filter_attr
     );
     let report = lake::ingest::snapshot::snapshot_into(&client, &cfg, spec.clone(), &dest).await?;
-    if args.json {
+    if args.run.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_summary(&report, &spec, dest.location());

@@ -1,4 +1,4 @@
-//! `dynamo-lake export`: arguments, progress on a terminal, and the summary (text or `--json`).
+//! `dynamo-lake export`: its arguments, progress on a terminal, and the run.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -8,87 +8,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use lake::dynamo::DynamoConfig;
-use lake::format::contract::NumberMode;
 use lake::format::dates::DateFormat;
 use lake::ingest::export::{ExportSpec, ReadPlan};
 use lake::ingest::range::{RangeMode, TimeRange, parse_bound};
-use lake::ingest::staging::{Counters, ExportReport};
+use lake::ingest::staging::Counters;
 use lake::storage::WriteMode;
-use lake::storage::{Lake, Location, S3Config};
 
-/// Where DynamoDB is.
-#[derive(Debug, Clone, Args)]
-pub struct DynamoArgs {
-    /// DynamoDB endpoint, e.g. http://127.0.0.1:8000 for a local DynamoDB (which always gets fake
-    /// credentials). Without it: AWS, with the usual credential chain (environment, profile, SSO, role).
-    #[arg(long, env = "DYNAMO_LAKE_ENDPOINT_URL")]
-    pub endpoint_url: Option<String>,
-    /// AWS region (default: from the environment or profile).
-    #[arg(long, env = "AWS_REGION")]
-    pub region: Option<String>,
-}
-
-impl DynamoArgs {
-    /// The pipeline's view of these flags.
-    pub fn config(&self) -> DynamoConfig {
-        DynamoConfig {
-            endpoint_url: self.endpoint_url.clone(),
-            region: self.region.clone(),
-        }
-    }
-}
-
-/// Where S3 is, for `s3://` locations.
-#[derive(Debug, Clone, Args)]
-pub struct S3Args {
-    /// S3 endpoint for s3:// locations, e.g. http://127.0.0.1:9000 for a local S3-compatible
-    /// server (which always gets fake credentials). Without it: AWS S3.
-    #[arg(long, env = "AWS_ENDPOINT_URL_S3", value_name = "URL")]
-    pub s3_endpoint_url: Option<String>,
-}
-
-impl S3Args {
-    /// The pipeline's view of these flags, in `region`.
-    pub fn config(&self, region: Option<String>) -> S3Config {
-        S3Config {
-            endpoint_url: self.s3_endpoint_url.clone(),
-            region,
-        }
-    }
-}
-
-/// Parses a location flag and opens it for writing.
-pub async fn open_lake(flag: &str, value: &str, s3: &S3Config) -> anyhow::Result<Lake> {
-    Ok(Lake::open(Location::parse(flag, value)?, s3).await?)
-}
-
-/// How values are typed and what a run with rejected items reports, shared by every pipeline
-/// command.
-#[derive(Debug, Clone, Args)]
-pub struct ValueArgs {
-    /// How new columns type DynamoDB numbers: double (every number a DOUBLE; numbers a double
-    /// cannot hold exactly are named in the summary) or exact (integral attributes that fit become
-    /// BIGINT, the rest DECIMAL(38, s); a column's type never changes once the lake has it).
-    #[arg(long, default_value = "double", value_name = "double|exact")]
-    pub numbers: NumberMode,
-    /// Exit 0 even when some items went to the rejects file (default: exit 3).
-    #[arg(long)]
-    pub allow_rejects: bool,
-}
-
-/// The exit status of a pipeline run that finished: 0, or 3 when items went to the rejects file
-/// (unless `--allow-rejects`). An error that stopped the run exits 1.
-pub fn exit_status(report: &ExportReport, values: &ValueArgs) -> ExitCode {
-    if report.items_rejected > 0 && !values.allow_rejects {
-        ExitCode::from(REJECTS_EXIT)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// The exit status of a run that finished with items in the rejects file.
-pub const REJECTS_EXIT: u8 = 3;
+use super::args::{DynamoArgs, RunArgs, S3Args, ValueArgs, open_lake};
+use super::summary::{exit_status, print_json, print_summary};
 
 /// Arguments of `export`.
 #[derive(Debug, Args)]
@@ -156,12 +83,9 @@ pub struct ExportArgs {
     /// How new columns type DynamoDB numbers, and what happens to rejected items.
     #[command(flatten)]
     pub values: ValueArgs,
-    /// Read and report what would be written; write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Print the summary as JSON on standard output.
-    #[arg(long)]
-    pub json: bool,
+    /// `--dry-run` and `--json`.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Where DynamoDB is.
     #[command(flatten)]
     pub dynamo: DynamoArgs,
@@ -207,7 +131,7 @@ impl ExportArgs {
             extra_date_column: self.extra_date_column.clone(),
             mode: self.mode,
             numbers: self.values.numbers,
-            dry_run: self.dry_run,
+            dry_run: self.run.dry_run,
         })
     }
 }
@@ -234,7 +158,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         eprint!("\r\x1b[K");
     }
     let report = result?;
-    if args.json {
+    if args.run.json {
         print_json(&report)?;
     } else {
         print_summary(&report, lake.location());
@@ -253,72 +177,5 @@ async fn progress(counters: Arc<Counters>) {
         );
         let rate = read as f64 / started.elapsed().as_secs_f64().max(0.001);
         eprint!("\r\x1b[K  read {read} items ({kept} in range, {rate:.0}/s) · written {written}");
-    }
-}
-
-/// The process's peak resident memory (VmHWM) in bytes, where /proc tells it.
-pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// Prints a report as JSON, with the rate and the peak memory of this process.
-pub fn print_json(report: &ExportReport) -> anyhow::Result<()> {
-    let mut value = serde_json::to_value(report)?;
-    value["items_per_second"] =
-        serde_json::json!((report.items_read as f64 / report.seconds.max(1e-9)).round());
-    value["peak_rss_bytes"] = serde_json::json!(peak_rss_bytes());
-    println!("{}", serde_json::to_string_pretty(&value)?);
-    Ok(())
-}
-
-/// Prints an export report for people.
-pub fn print_summary(r: &ExportReport, lake: &Location) {
-    let verb = if r.dry_run { "would write" } else { "wrote" };
-    println!(
-        "{verb} {} items in {} day partitions ({} read, {} outside the range, {} rejected) in {:.1}s",
-        r.items_written,
-        r.partitions.len(),
-        r.items_read,
-        r.items_outside_range,
-        r.items_rejected,
-        r.seconds
-    );
-    if r.dry_run {
-        for (day, n) in &r.partitions {
-            println!(
-                "  {day}: {n} items → {}/{}",
-                lake.to_string().trim_end_matches('/'),
-                lake::storage::layout::partition_path(day.parse().unwrap_or_default())
-            );
-        }
-    }
-    for (attr, n) in &r.type_conflicts {
-        println!(
-            "  rejected: {n} items whose {attr:?} does not fit the lake's column type (kept whole in the rejects file)"
-        );
-    }
-    for (attr, kinds) in &r.mixed_types {
-        println!(
-            "  note: {attr:?} holds {} values: stored as a string column with each value's exact text",
-            kinds.join(", ")
-        );
-    }
-    for (attr, n) in &r.inexact_numbers {
-        println!(
-            "  warning: {n} numbers of {attr:?} cannot be held exactly by a DOUBLE (rounded); --numbers exact keeps them exact"
-        );
-    }
-    if let Some(f) = &r.rejected_file {
-        println!(
-            "  {} rejected items (each with its reason) saved in {}",
-            r.items_rejected,
-            f.display()
-        );
-    }
-    for note in &r.notes {
-        println!("  note: {note}");
     }
 }

@@ -1,31 +1,22 @@
-//! The one router: dashboard pages, server functions, REST API and static files. Built once and
-//! run by either transport.
+//! HTTP: the one router (dashboard page, server functions, REST API, static files), built once
+//! and run by either transport — [`listen`] locally, the Lambda entry in AWS. The state lives in
+//! [`state`], the API's routes in [`api`], errors in [`error`], the embedded bundle in [`assets`].
+
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod listen;
+pub mod state;
+
+pub use state::AppState;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::FromRef;
 use axum::http::{Method, Request};
-use axum::routing::{MethodRouter, any, get, post};
+use axum::routing::{MethodRouter, get, post};
 use leptos::prelude::*;
 use leptos::server_fn;
 use leptos_axum::{handle_server_fns_with_context, render_app_to_stream_with_context};
-
-use app::ssr::DashboardState;
-
-/// Everything a request may need; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    /// Leptos' options (output name, pkg dir).
-    pub leptos: LeptosOptions,
-    /// What the dashboard and the API query.
-    pub dashboard: DashboardState,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos.clone()
-    }
-}
 
 /// Leptos options matching how the bundle is built (`LEPTOS_OUTPUT_NAME=dynamo_lake`, `/pkg`).
 pub fn leptos_options() -> LeptosOptions {
@@ -57,15 +48,9 @@ pub fn app(state: AppState) -> Router {
     }
     router
         .route("/", get(move |req: Request<Body>| page(req)))
-        .route("/api/stats", get(crate::api::stats))
-        .route("/api/query", post(crate::api::query))
-        .route("/api/results", get(crate::api::results))
-        .route("/api/download", get(crate::api::download))
-        .route("/api/daily", get(crate::api::daily))
-        .route("/api/agents", get(crate::api::agents))
-        .route("/api/{*rest}", any(crate::api::unknown))
-        .route("/pkg/{*file}", get(crate::assets::serve))
-        .route("/favicon.svg", get(crate::assets::serve))
+        .merge(api::routes())
+        .route("/pkg/{*file}", get(assets::serve))
+        .route("/favicon.svg", get(assets::serve))
         .fallback(not_found)
         .with_state(state)
 }

@@ -1,17 +1,30 @@
 //! The REST API (`/api/...`): JSON in, JSON out, the same numbers as the dashboard.
 
-use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
 use lake::query::reports::ReportRequest;
 use lake::query::service::{Download, Started};
 use lake::query::{MAX_PAGE_ROWS, ResultPage};
 use serde::Deserialize;
 
-use crate::error::AppError;
-use crate::router::AppState;
+use super::AppState;
+use super::error::AppError;
+
+/// The API's routes, merged into the one router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/stats", get(stats))
+        .route("/api/query", post(query))
+        .route("/api/results", get(results))
+        .route("/api/download", get(download))
+        .route("/api/daily", get(daily))
+        .route("/api/agents", get(agents))
+        .route("/api/{*rest}", any(unknown))
+}
 
 /// Query parameters of `/api/stats`.
 #[derive(Debug, Deserialize)]

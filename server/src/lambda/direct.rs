@@ -1,0 +1,53 @@
+//! A direct invocation (`aws lambda invoke`, Step Functions, another function): a report request
+//! in (`{"query": "all_records", "limit": 10}`, the body of `POST /api/query`), its rows out as
+//! `{report, columns, rows, count, bytesScanned}`, through the same query service as the API.
+
+use lambda_http::lambda_runtime::Diagnostic;
+use serde_json::{Value, json};
+
+use super::{diagnostic, lake_diagnostic};
+use crate::http::AppState;
+
+/// A direct invocation: a report request in, `{report, columns, rows, count}` out.
+pub async fn report(state: &AppState, payload: Value) -> Result<Value, Diagnostic> {
+    if payload.get("query").is_none() {
+        let shape = match &payload {
+            Value::Object(m) if m.contains_key("detail-type") => "an EventBridge event".to_string(),
+            Value::Object(m) if m.contains_key("Records") => "an S3/SQS/SNS event".to_string(),
+            Value::Object(m) => format!(
+                "an object with keys {:?}",
+                m.keys().take(8).collect::<Vec<_>>()
+            ),
+            other => format!("a JSON {}", json_kind(other)),
+        };
+        return Err(diagnostic(
+            "InvalidRequest",
+            format!(
+                "this function answers Function URL requests and report requests like {{\"query\": \"all_records\", \"limit\": 10}}; it got {shape}"
+            ),
+        ));
+    }
+    let request = lake::query::reports::ReportRequest::from_json(payload)
+        .map_err(|e| lake_diagnostic(&e, "report request"))?;
+    match state.dashboard.query.run(&request).await {
+        Ok(page) => Ok(json!({
+            "report": request.name(),
+            "columns": page.columns,
+            "rows": page.rows,
+            "count": page.rows.len(),
+            "bytesScanned": page.bytes_scanned,
+        })),
+        Err(e) => Err(lake_diagnostic(&e, request.name())),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}

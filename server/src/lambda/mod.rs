@@ -1,0 +1,110 @@
+//! The Lambda entry. Every payload is first classified as one [`Invocation`] (the events this
+//! function understands), then handled by the file for its kind: a Function URL request goes
+//! through the same axum router as local requests ([`http`]), a direct report request through the
+//! same query service ([`direct`]). Anything else gets an `InvalidRequest` error that says what
+//! was expected. Error answers carry an `errorType` saying whether a retry can help.
+
+pub mod direct;
+pub mod http;
+
+use axum::Router;
+use lambda_http::LambdaEvent;
+use lambda_http::lambda_runtime::Diagnostic;
+use lambda_http::request::LambdaRequest;
+use serde_json::Value;
+
+use crate::http::{AppState, app};
+
+/// What an invocation is, by the shape of its payload.
+#[derive(Debug)]
+pub enum Invocation {
+    /// A Function URL (API Gateway v2-shaped) HTTP request.
+    FunctionUrl(Box<LambdaRequest>),
+    /// A direct invocation with a payload that is not an HTTP event (a report request, or
+    /// something [`direct::report`] explains it does not take).
+    Direct(Value),
+}
+
+/// Whether `payload` is an HTTP event (Function URL / API Gateway v2) rather than a direct call.
+pub fn is_http_event(payload: &Value) -> bool {
+    payload
+        .get("requestContext")
+        .is_some_and(|c| c.get("http").is_some())
+        || payload.get("rawPath").is_some()
+}
+
+impl Invocation {
+    /// Classifies a payload.
+    pub fn classify(payload: Value) -> Result<Invocation, Diagnostic> {
+        if is_http_event(&payload) {
+            let request: LambdaRequest = serde_json::from_value(payload).map_err(|e| {
+                diagnostic(
+                    "InvalidEvent",
+                    format!("not a Function URL event this function can read: {e}"),
+                )
+            })?;
+            return Ok(Invocation::FunctionUrl(Box::new(request)));
+        }
+        Ok(Invocation::Direct(payload))
+    }
+}
+
+pub(crate) fn diagnostic(kind: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic {
+        error_type: kind.to_string(),
+        error_message: message.into(),
+    }
+}
+
+/// A pipeline error as a Lambda error answer: `errorType` is its class (`InvalidRequest`,
+/// `NotFound`, `Retryable`, …, see [`lake::error::ErrorClass::as_str`]), so an invoker can tell
+/// whether a retry helps; the message is the public one, the whole error goes to the log.
+pub fn lake_diagnostic(e: &lake::LakeError, what: &str) -> Diagnostic {
+    let class = e.class();
+    if class != lake::error::ErrorClass::BadInput {
+        tracing::error!(error = %e, class = class.as_str(), what, "invocation failed");
+    }
+    diagnostic(class.as_str(), e.public_message())
+}
+
+/// Handles one invocation.
+pub async fn handle(
+    router: &Router,
+    state: &AppState,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Diagnostic> {
+    let LambdaEvent { payload, context } = event;
+    match Invocation::classify(payload)? {
+        Invocation::FunctionUrl(request) => http::function_url(router, *request, context).await,
+        Invocation::Direct(payload) => direct::report(state, payload).await,
+    }
+}
+
+/// A direct invocation: a report request in, `{report, columns, rows, count}` out.
+pub async fn direct(state: &AppState, payload: Value) -> Result<Value, Diagnostic> {
+    direct::report(state, payload).await
+}
+
+/// Runs inside AWS Lambda: the configuration comes from the environment (the same names as the
+/// flags' `env`: DYNAMO_LAKE_LAKE, DYNAMO_LAKE_ENGINE, DYNAMO_LAKE_ATHENA_*, …); the services are
+/// opened once per cold start and every invocation is handled by [`handle`].
+pub async fn run() -> Result<(), lambda_http::Error> {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct FromEnv {
+        #[command(flatten)]
+        query: crate::cli::args::QueryArgs,
+    }
+    let env = FromEnv::try_parse_from(["dynamo-lake"])
+        .map_err(|e| format!("the Lambda environment is incomplete: {e}"))?;
+    let config = env.query.config().map_err(|e| format!("{e:#}"))?;
+    let state = crate::wiring::open_state(&config)
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+    let router = app(state.clone());
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(move |event: LambdaEvent<Value>| {
+        let (router, state) = (router.clone(), state.clone());
+        async move { handle(&router, &state, event).await }
+    }))
+    .await
+}

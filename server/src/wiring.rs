@@ -1,0 +1,25 @@
+//! The composition root: a [`QueryConfig`] becomes the services a server needs, once per process
+//! (the query service, the dashboard's context), whichever transport then serves them.
+
+use std::sync::Arc;
+
+use app::ssr::DashboardState;
+use lake::query::config::QueryConfig;
+use lake::query::service::QueryService;
+
+use crate::http::AppState;
+use crate::http::leptos_options;
+
+/// Opens the services `config` describes and builds the shared state.
+pub async fn open_state(config: &QueryConfig) -> anyhow::Result<AppState> {
+    let query = Arc::new(QueryService::open(config).await?);
+    Ok(AppState {
+        leptos: leptos_options(),
+        dashboard: DashboardState {
+            query,
+            source: config.describe(),
+            columns: config.columns.clone(),
+            jobs: None,
+        },
+    })
+}
