@@ -352,3 +352,111 @@ fn athena_ddl_is_generated_from_an_s3_lake() {
     assert_eq!(code, 1);
     assert!(err.contains("s3://"), "{err}");
 }
+
+fn typed_items(values: &[&str]) -> Vec<lake::format::item::Item> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            lake::format::item::parse_item_line(&format!(
+                r#"{{"ContactId":{{"S":"c{i}"}},"InitiationTimestamp":{{"S":"2026-02-0{}T09:00:00Z"}},"x":{x}}}"#,
+                i % 5 + 1
+            ))
+            .expect("item")
+        })
+        .collect()
+}
+
+#[test]
+fn items_the_contract_cannot_hold_exit_3_with_the_rejects_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, values: &[&str]| {
+        lake::ingest::native_fixture::write_native_export(
+            &dir.path().join(name),
+            "01700000000000-cli00000",
+            "cli",
+            typed_items(values),
+            3,
+        )
+        .expect("fixture")
+    };
+    let numbers = write(
+        "numbers",
+        &[r#"{"N":"1"}"#, r#"{"N":"2.5"}"#, r#"{"N":"3"}"#],
+    );
+    let mixed = write(
+        "mixed",
+        &[
+            r#"{"N":"4"}"#,
+            r#"{"S":"four"}"#,
+            r#"{"N":"5"}"#,
+            r#"{"BOOL":false}"#,
+        ],
+    );
+    let lake = dir.path().join("lake");
+    let convert = |source: &std::path::Path, extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
+            .args([
+                "convert",
+                "--sk-attr",
+                "InitiationTimestamp",
+                "--json",
+                "--source",
+            ])
+            .arg(source)
+            .arg("--lake")
+            .arg(&lake)
+            .args(extra)
+            .output()
+            .expect("runs");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code().unwrap_or(-1), json)
+    };
+    let (code, first) = convert(&numbers, &[]);
+    assert_eq!(code, 0, "{first}");
+    assert_eq!(first["items_rejected"], 0);
+
+    // The lake's contract made x a double: the S and BOOL items are kept whole, the run says so.
+    let (code, second) = convert(&mixed, &[]);
+    assert_eq!(code, 3, "finished with rejects: {second}");
+    assert_eq!(second["items_rejected"], 2);
+    assert_eq!(second["items_written"], 2);
+    assert_eq!(second["type_conflicts"]["x"], 2);
+    let rejects = second["rejected_file"].as_str().expect("a rejects file");
+    let lines = std::fs::read_to_string(rejects).expect("rejects");
+    assert_eq!(lines.lines().count(), 2);
+    assert!(
+        lines.contains(r#""S":"four""#) && lines.contains(r#""BOOL":false"#),
+        "{lines}"
+    );
+    assert!(lines.contains("double"), "each line says why: {lines}");
+
+    // --allow-rejects: the same outcome, exit 0.
+    let (code, third) = convert(&mixed, &["--allow-rejects"]);
+    assert_eq!(code, 0, "{third}");
+    assert_eq!(third["items_rejected"], 2);
+
+    // A new lake that sees both types in one run keeps every value as text: nothing rejected.
+    let fresh = dir.path().join("fresh");
+    let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
+        .args([
+            "convert",
+            "--sk-attr",
+            "InitiationTimestamp",
+            "--json",
+            "--source",
+        ])
+        .arg(&mixed)
+        .arg("--lake")
+        .arg(&fresh)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["items_written"], 4);
+    assert_eq!(
+        json["mixed_types"]["x"],
+        serde_json::json!(["S", "N", "BOOL"])
+    );
+}

@@ -56,19 +56,29 @@ fn manifest_files(lake: &Path) -> BTreeSet<String> {
 }
 
 /// Starts `command` once per delay, kills it (SIGKILL) that long after its staging folder appears,
-/// and checks that no data file is visible without a manifest entry.
-fn kill_at(delays_ms: &[u64], command: impl Fn() -> Command, lake: &Path) {
+/// and checks that no data file is visible without a manifest entry. Returns how many kills hit a
+/// run that was still going (a kill after the run finished tests nothing).
+fn kill_at(delays_ms: &[u64], command: impl Fn() -> Command, lake: &Path) -> usize {
     let staging = lake.join("_dynamo_lake/staging");
+    let mut hits = 0;
     for &delay_ms in delays_ms {
         let mut child = command().spawn().expect("the run starts");
         let started = Instant::now();
         while !staging.exists() && started.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(Duration::from_millis(5));
+            assert!(
+                child.try_wait().expect("status").is_none() || staging.exists(),
+                "the run ended before its staging folder appeared"
+            );
+            std::thread::sleep(Duration::from_millis(2));
         }
+        assert!(staging.exists(), "the run never reached its staging phase");
         std::thread::sleep(Duration::from_millis(delay_ms));
         let finished = child.try_wait().expect("status").is_some();
         child.kill().expect("kill");
         child.wait().expect("reaped");
+        if !finished {
+            hits += 1;
+        }
         let unlisted: Vec<_> = data_files(lake)
             .difference(&manifest_files(lake))
             .cloned()
@@ -78,6 +88,7 @@ fn kill_at(delays_ms: &[u64], command: impl Fn() -> Command, lake: &Path) {
             "after a kill at {delay_ms} ms (finished: {finished}): files without a manifest entry: {unlisted:?}"
         );
     }
+    hits
 }
 
 fn convert(source: &Path, lake: &Path) -> Command {
@@ -126,7 +137,8 @@ fn a_killed_convert_leaves_nothing_unlisted_and_a_rerun_completes() {
     let staging = lake.join("_dynamo_lake/staging");
 
     // Kill at several points of the run: while reading, and later while writing.
-    kill_at(&[0, 400, 1_500], || convert(dir.path(), &lake), &lake);
+    let hits = kill_at(&[0, 400, 1_500], || convert(dir.path(), &lake), &lake);
+    assert!(hits >= 1, "no kill of the series hit a running convert");
 
     // And once while Parquet files are being written: as soon as a partition's temp file appears.
     let mut child = convert(dir.path(), &lake).spawn().expect("convert starts");
@@ -139,6 +151,10 @@ fn a_killed_convert_leaves_nothing_unlisted_and_a_rerun_completes() {
         }
     }
     assert!(writing, "never saw the write phase");
+    assert!(
+        child.try_wait().expect("status").is_none(),
+        "the convert finished before it could be killed while writing"
+    );
     child.kill().expect("kill");
     child.wait().expect("reaped");
     let unlisted: Vec<_> = data_files(&lake)
@@ -221,7 +237,8 @@ fn a_killed_export_leaves_nothing_unlisted_and_a_rerun_completes() {
         .stderr(Stdio::null());
         c
     };
-    kill_at(&[0, 300, 1_000], export, &lake);
+    let hits = kill_at(&[0, 300, 1_000], export, &lake);
+    assert!(hits >= 1, "no kill of the series hit a running export");
     let status = export().status().expect("rerun");
     assert!(status.success());
     assert_eq!(data_files(&lake), manifest_files(&lake));
