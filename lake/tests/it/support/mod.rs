@@ -1,62 +1,22 @@
-//! A real local DynamoDB (dynalite, from tests/node_modules) for the tests: started once per test
-//! binary on a free port, in memory, and gone when the test binary exits (it watches its stdin).
+//! The lake tests' stand-ins (from the `test-support` crate): dynalite, s3s-fs and moto, each
+//! started once per test binary on a free port and gone when the binary exits; plus tables and
+//! buckets named uniquely so test areas share them safely.
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
 use aws_sdk_dynamodb::types::ScalarAttributeType as T;
 use lake::dynamo::{DynamoConfig, TableSpec, batch_write, create_table};
 use lake::format::item::Item;
+use test_support::StandIn;
 
-struct Dynalite {
-    endpoint: String,
-    _child: Child,
-    _stdin: ChildStdin,
-}
-
-static SERVER: OnceLock<Mutex<Dynalite>> = OnceLock::new();
-
-fn node_modules() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/node_modules")
-}
-
-fn start() -> Dynalite {
-    let modules = node_modules();
-    assert!(
-        modules.join("dynalite").exists(),
-        "dynalite is not installed: run ./dev bootstrap"
-    );
-    let mut child = Command::new("node")
-        .arg(modules.join("../dynalite.js"))
-        .args(["0", "--until-stdin-closes"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node starts dynalite");
-    let stdin = child.stdin.take().expect("stdin");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("dynalite prints its port");
-    let port = line
-        .trim()
-        .strip_prefix("port ")
-        .expect("port line")
-        .to_string();
-    Dynalite {
-        endpoint: format!("http://127.0.0.1:{port}"),
-        _child: child,
-        _stdin: stdin,
-    }
-}
+static SERVER: OnceLock<Mutex<StandIn>> = OnceLock::new();
 
 /// The local DynamoDB's configuration (fake credentials are applied for loopback endpoints).
 pub fn config() -> DynamoConfig {
-    let server = SERVER.get_or_init(|| Mutex::new(start()));
+    let server = SERVER.get_or_init(|| Mutex::new(test_support::dynalite()));
     let endpoint = server.lock().expect("not poisoned").endpoint.clone();
     DynamoConfig {
         endpoint_url: Some(endpoint),
@@ -98,39 +58,6 @@ pub async fn sample_table(
 
 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// A stand-in started by `tests/stand-in.py`: it stops when this process exits (its stdin closes).
-struct StandIn {
-    endpoint: String,
-    _child: Child,
-    _stdin: ChildStdin,
-}
-
-fn start_stand_in(args: &[&str]) -> StandIn {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/stand-in.py");
-    let mut child = Command::new("python3")
-        .arg(&script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs tests/stand-in.py");
-    let stdin = child.stdin.take().expect("stdin");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the stand-in prints its port");
-    let port = line
-        .trim()
-        .strip_prefix("port ")
-        .unwrap_or_else(|| panic!("{args:?} did not start (see its message above)"))
-        .to_string();
-    StandIn {
-        endpoint: format!("http://127.0.0.1:{port}"),
-        _child: child,
-        _stdin: stdin,
-    }
-}
-
 struct S3sFs {
     server: StandIn,
     root: tempfile::TempDir,
@@ -141,7 +68,7 @@ static S3S: OnceLock<S3sFs> = OnceLock::new();
 fn s3s() -> &'static S3sFs {
     S3S.get_or_init(|| {
         let root = tempfile::tempdir().expect("temp dir");
-        let server = start_stand_in(&["s3s-fs", &root.path().to_string_lossy()]);
+        let server = test_support::s3s_fs(root.path());
         S3sFs { server, root }
     })
 }
@@ -175,7 +102,5 @@ static MOTO: OnceLock<StandIn> = OnceLock::new();
 
 /// A moto server's endpoint (started once per test binary).
 pub fn moto_endpoint() -> String {
-    MOTO.get_or_init(|| start_stand_in(&["moto"]))
-        .endpoint
-        .clone()
+    MOTO.get_or_init(test_support::moto).endpoint.clone()
 }
