@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::layout::{MANIFEST, META_DIR};
 use super::location::{Location, S3Config};
-use super::manifest::WriteMode;
+use super::manifest::{Manifest, WriteMode};
 use super::s3::S3Prefix;
 use crate::{LakeError, Result};
 
@@ -39,9 +39,16 @@ impl Lake {
                     .prefix("dynamo-lake-work-")
                     .tempdir()
                     .map_err(|e| LakeError::io(std::env::temp_dir(), e))?;
-                remote
-                    .download(MANIFEST, &work.path().join(MANIFEST))
-                    .await?;
+                // The lake's manifest, checked here so an unreadable one is named by its URL
+                // (and refused before anything is read or written).
+                if let Some(bytes) = remote.get(MANIFEST).await? {
+                    Manifest::parse(&bytes, &remote.url(MANIFEST))?;
+                    let local = work.path().join(MANIFEST);
+                    if let Some(dir) = local.parent() {
+                        std::fs::create_dir_all(dir).map_err(|e| LakeError::io(dir, e))?;
+                    }
+                    std::fs::write(&local, bytes).map_err(|e| LakeError::io(&local, e))?;
+                }
                 Ok(Lake {
                     work: work.path().to_path_buf(),
                     location,

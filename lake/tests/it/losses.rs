@@ -389,3 +389,39 @@ async fn exact_numbers_read_back_exactly() {
         assert_eq!(row[3], serde_json::json!("12345678901234567891"));
     }
 }
+
+#[tokio::test]
+async fn a_corrupt_manifest_in_s3_is_named_by_its_url_and_nothing_is_written() {
+    let (s3, bucket) = support::s3_bucket("corrupt");
+    let location =
+        lake::storage::Location::parse("--lake", &format!("s3://{bucket}/lake")).expect("location");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = native(&dir.path().join("src"), mixed_items());
+    let lake = lake::storage::Lake::open(location.clone(), &s3)
+        .await
+        .expect("opens");
+    lake::ingest::convert::convert_into(
+        convert_spec(&source, NumberMode::Double),
+        &lake::storage::Location::Local(source.clone()),
+        &s3,
+        &lake,
+        Arc::default(),
+    )
+    .await
+    .expect("first run");
+    let root = support::s3_bucket_dir(&bucket).join("lake");
+    let manifest = root.join(MANIFEST);
+    let good = std::fs::read(&manifest).expect("manifest");
+    std::fs::write(&manifest, &good[..good.len() / 3]).expect("corrupt it");
+    let before = parquet_files(&root);
+    let err = lake::storage::Lake::open(location, &s3)
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, LakeError::CorruptManifest { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("s3://{bucket}/lake/{MANIFEST}")),
+        "{err}"
+    );
+    assert_eq!(parquet_files(&root), before);
+}
