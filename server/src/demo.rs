@@ -10,7 +10,7 @@ use chrono::Duration;
 use lake::format::contract::ContractBuilder;
 use lake::format::dates::DateFormat;
 use lake::format::item::{Item, item_to_line};
-use lake::format::parquet::{LakeWriter, WriteOptions, WriteSummary};
+use lake::ingest::writer::{LakeWriter, WriteOptions, WriteSummary};
 use lake::sample::{SORT_KEY_ATTR, SampleSpec, generate};
 use lake::storage::layout::MANIFEST;
 

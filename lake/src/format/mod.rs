@@ -1,5 +1,5 @@
 //! The data's shapes: DynamoDB items (SDK-free) and their JSON encoding, the type contract, date
-//! formats, and the Parquet writer that turns items into day partitions.
+//! formats, and the Parquet encoding of items (Arrow batches with the contract's schema).
 
 pub mod contract;
 pub mod dates;

@@ -17,13 +17,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::export::ExportSpec;
 use super::range::TimeRange;
+use super::spec::ExportSpec;
+use super::writer::{LakeWriter, WriteOptions};
 use crate::dynamo::convert::item_from_sdk;
 use crate::format::contract::{Contract, ContractBuilder};
 use crate::format::dates::DateFormat;
 use crate::format::item::{Item, item_to_line, parse_item_line, rejected_line};
-use crate::format::parquet::{LakeWriter, WriteOptions};
 use crate::storage::layout::META_DIR;
 use crate::storage::{Lake, Manifest, WriteMode, process_alive};
 use crate::{LakeError, Result};

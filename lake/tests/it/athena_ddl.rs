@@ -21,7 +21,7 @@ use datafusion::sql::sqlparser::parser::Parser;
 use lake::format::contract::{Contract, ContractBuilder};
 use lake::format::dates::DateFormat;
 use lake::format::item::{AttrValue, Item, parse_item_line};
-use lake::format::parquet::{LakeWriter, WriteOptions};
+use lake::ingest::writer::{LakeWriter, WriteOptions};
 use lake::query::athena::ddl::{
     AthenaTable, create_database_sql, create_table_sql, ddl_identifier, drop_table_sql,
 };

@@ -5,8 +5,8 @@
 use lake::format::contract::{ContractBuilder, Decimal, NumberMode};
 use lake::format::dates::DateFormat;
 use lake::format::item::{AttrValue, Item};
-use lake::format::parquet::{LakeWriter, WriteOptions};
 use lake::ingest::export::year_first_separator;
+use lake::ingest::writer::{LakeWriter, WriteOptions};
 use proptest::prelude::*;
 
 /// Strings users really send: anything, date-like text with multibyte characters at the byte

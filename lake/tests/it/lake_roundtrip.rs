@@ -8,7 +8,7 @@ use datafusion::physical_plan::displayable;
 use lake::format::contract::ContractBuilder;
 use lake::format::dates::DateFormat;
 use lake::format::item::{AttrValue, Item};
-use lake::format::parquet::{LakeWriter, WriteOptions};
+use lake::ingest::writer::{LakeWriter, WriteOptions};
 use lake::query::datafusion::{DEFAULT_TABLE, DayRange, LakeEngine, ReportColumns};
 use lake::sample::{SORT_KEY_ATTR, SampleSpec, generate};
 

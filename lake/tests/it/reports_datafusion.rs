@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use lake::format::contract::ContractBuilder;
 use lake::format::dates::DateFormat;
 use lake::format::item::{AttrValue, Item};
-use lake::format::parquet::{LakeWriter, WriteOptions};
+use lake::ingest::writer::{LakeWriter, WriteOptions};
 use lake::query::datafusion::{DayRange, LakeEngine};
 use lake::query::reports::{ReportRequest, ReportSchema};
 use lake::query::results::ResultStore;
