@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::Duration;
-use lake::format::contract::ContractBuilder;
 use lake::format::dates::DateFormat;
+use lake::format::infer::ContractBuilder;
 use lake::format::item::{Item, item_to_line};
 use lake::ingest::writer::{LakeWriter, WriteOptions, WriteSummary};
 use lake::sample::{SORT_KEY_ATTR, SampleSpec, generate};

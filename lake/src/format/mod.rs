@@ -3,5 +3,7 @@
 
 pub mod contract;
 pub mod dates;
+pub mod infer;
 pub mod item;
+pub mod number;
 pub mod parquet;

@@ -14,8 +14,9 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 
-use crate::format::contract::{Column, ColumnType, Contract, DECIMAL_PRECISION, Decimal};
+use crate::format::contract::{Column, ColumnType, Contract};
 use crate::format::item::{AttrValue, Item};
+use crate::format::number::{DECIMAL_PRECISION, Decimal};
 use crate::{LakeError, Result};
 
 /// The properties of every data file: Snappy pages.

@@ -4,6 +4,7 @@
 
 pub mod convert;
 pub mod export;
+pub mod native;
 pub mod native_fixture;
 pub mod range;
 pub mod snapshot;

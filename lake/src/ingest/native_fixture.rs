@@ -9,7 +9,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use md5::{Digest, Md5};
 
-use super::convert::{ManifestFileEntry, ManifestSummary};
+use super::native::{ManifestFileEntry, ManifestSummary};
 use crate::format::item::{Item, base64_bytes, item_to_line};
 use crate::{LakeError, Result};
 

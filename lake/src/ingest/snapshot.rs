@@ -16,7 +16,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::dynamo::{DynamoConfig, item_from_sdk, key_schema, sdk_error};
-use crate::format::contract::{Contract, ContractBuilder};
+use crate::format::contract::Contract;
+use crate::format::infer::ContractBuilder;
 use crate::{LakeError, Result};
 
 /// What to snapshot.

@@ -2,8 +2,8 @@
 //! DynamoDB; convert and snapshot build one too) and the staging machinery reads.
 
 use super::range::TimeRange;
-use crate::format::contract::NumberMode;
 use crate::format::dates::DateFormat;
+use crate::format::number::NumberMode;
 use crate::storage::WriteMode;
 
 /// How to read the table.

@@ -18,8 +18,9 @@ use datafusion::sql::sqlparser::ast::{
 };
 use datafusion::sql::sqlparser::dialect::{GenericDialect, HiveDialect};
 use datafusion::sql::sqlparser::parser::Parser;
-use lake::format::contract::{Contract, ContractBuilder};
+use lake::format::contract::Contract;
 use lake::format::dates::DateFormat;
+use lake::format::infer::ContractBuilder;
 use lake::format::item::{AttrValue, Item, parse_item_line};
 use lake::ingest::writer::{LakeWriter, WriteOptions};
 use lake::query::athena::ddl::{

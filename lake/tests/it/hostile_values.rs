@@ -2,9 +2,10 @@
 //! characters) as sort keys, attribute names and attribute values go through export's date
 //! parsing and format sniffing, the contract, exact-number parsing and the Parquet writer.
 
-use lake::format::contract::{ContractBuilder, Decimal, NumberMode};
 use lake::format::dates::DateFormat;
+use lake::format::infer::ContractBuilder;
 use lake::format::item::{AttrValue, Item};
+use lake::format::number::{Decimal, NumberMode};
 use lake::ingest::export::year_first_separator;
 use lake::ingest::writer::{LakeWriter, WriteOptions};
 use proptest::prelude::*;

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use datafusion::physical_plan::displayable;
-use lake::format::contract::ContractBuilder;
 use lake::format::dates::DateFormat;
+use lake::format::infer::ContractBuilder;
 use lake::format::item::{AttrValue, Item};
 use lake::ingest::writer::{LakeWriter, WriteOptions};
 use lake::query::datafusion::{DEFAULT_TABLE, DayRange, LakeEngine, ReportColumns};

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use lake::format::contract::ContractBuilder;
 use lake::format::dates::DateFormat;
+use lake::format::infer::ContractBuilder;
 use lake::format::item::{AttrValue, Item};
 use lake::ingest::writer::{LakeWriter, WriteOptions};
 use lake::query::datafusion::{DayRange, LakeEngine};

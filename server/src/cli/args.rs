@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use lake::dynamo::DynamoConfig;
-use lake::format::contract::NumberMode;
+use lake::format::number::NumberMode;
 use lake::query::config::{AthenaSettings, EngineKind, QueryConfig};
 use lake::query::datafusion::{DEFAULT_TABLE, ReportColumns};
 use lake::sample::SampleSpec;

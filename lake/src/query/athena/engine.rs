@@ -9,34 +9,29 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_athena::Client;
-use aws_sdk_athena::config::http::HttpResponse;
-use aws_sdk_athena::error::{ProvideErrorMetadata, SdkError};
-
-use crate::aws::backoff::jittered;
-use crate::error::AwsErrorKind;
-use aws_sdk_athena::types::{
-    QueryExecution, QueryExecutionContext, QueryExecutionState, ResultConfiguration, StatementType,
-};
+use aws_sdk_athena::types::{QueryExecution, QueryExecutionContext, ResultConfiguration};
 use object_store::aws::AmazonS3;
 use object_store::path::Path as ObjectPath;
 use object_store::signer::Signer;
 
+use super::execution::{
+    athena_error, bytes_scanned, check_id, creates_database, max_results, next_poll,
+    returns_header, snippet, split_s3_url, state_name, state_of,
+};
 use super::values::{execution_parameter, typed_rows};
+use crate::aws::backoff::jittered;
 use crate::aws::{Retries, is_loopback_url, sdk_config};
-use crate::query::{MAX_PAGE_ROWS, QueryState, ResultPage, SqlParam};
-use crate::storage::{Location, S3Config, s3_client, s3_error};
+use crate::error::AwsErrorKind;
+use crate::query::{QueryState, ResultPage, SqlParam};
+use crate::storage::{S3Config, s3_client, s3_error};
 use crate::{LakeError, Result};
 
 /// Athena's cap on the query text, in bytes.
 const MAX_QUERY_BYTES: usize = 262_144;
 /// The first wait between two state polls (cached results come back fast).
 const FIRST_POLL: Duration = Duration::from_millis(150);
-/// The longest wait between two state polls.
-const MAX_POLL: Duration = Duration::from_secs(2);
 /// The longest a presigned URL can live (SigV4's limit).
 const MAX_URL_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
-/// Longest failure reason put into [`QueryState::Failed`] (the whole one goes to the log).
-const MAX_REASON_CHARS: usize = 300;
 
 /// Where Athena is and how queries run there.
 #[derive(Debug, Clone)]
@@ -64,7 +59,7 @@ impl AthenaConfig {
     }
 
     /// A short description for messages.
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match &self.endpoint_url {
             Some(url) => format!("Athena at {url}"),
             None => format!(
@@ -145,7 +140,7 @@ impl AthenaEngine {
         let out = req
             .send()
             .await
-            .map_err(|e| athena_error(&self.cfg, &what, e, false))?;
+            .map_err(|e| athena_error(&self.cfg.describe(), &what, e, false))?;
         out.query_execution_id.ok_or_else(|| {
             LakeError::aws(
                 &what,
@@ -218,7 +213,14 @@ impl AthenaEngine {
             .max_results(max_results(max_rows, may_have_header))
             .send()
             .await
-            .map_err(|e| athena_error(&self.cfg, &format!("results of query {id}"), e, true))?;
+            .map_err(|e| {
+                athena_error(
+                    &self.cfg.describe(),
+                    &format!("results of query {id}"),
+                    e,
+                    true,
+                )
+            })?;
         let (columns, rows) = typed_rows(out.result_set(), may_have_header);
         Ok(ResultPage {
             state,
@@ -313,7 +315,7 @@ impl AthenaEngine {
                 .query_string(sql)
                 .send()
                 .await
-                .map_err(|e| athena_error(&self.cfg, &what, e, false))?;
+                .map_err(|e| athena_error(&self.cfg.describe(), &what, e, false))?;
             return Ok(id);
         }
         let out = self
@@ -326,7 +328,7 @@ impl AthenaEngine {
             .work_group(&self.cfg.workgroup)
             .send()
             .await
-            .map_err(|e| athena_error(&self.cfg, &what, e, false))?;
+            .map_err(|e| athena_error(&self.cfg.describe(), &what, e, false))?;
         out.named_query_id.ok_or_else(|| {
             LakeError::aws(
                 &what,
@@ -349,7 +351,7 @@ impl AthenaEngine {
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| athena_error(&self.cfg, &what, e, false))?;
+                .map_err(|e| athena_error(&self.cfg.describe(), &what, e, false))?;
             for id in out.named_query_ids() {
                 let got = self
                     .client
@@ -357,7 +359,7 @@ impl AthenaEngine {
                     .named_query_id(id)
                     .send()
                     .await
-                    .map_err(|e| athena_error(&self.cfg, &what, e, false))?;
+                    .map_err(|e| athena_error(&self.cfg.describe(), &what, e, false))?;
                 if got.named_query().is_some_and(|q| q.name() == name) {
                     return Ok(Some(id.clone()));
                 }
@@ -378,7 +380,7 @@ impl AthenaEngine {
             .query_execution_id(id)
             .send()
             .await
-            .map_err(|e| athena_error(&self.cfg, &format!("query {id}"), e, true))?;
+            .map_err(|e| athena_error(&self.cfg.describe(), &format!("query {id}"), e, true))?;
         out.query_execution.ok_or_else(|| {
             LakeError::aws(
                 format!("query {id}"),
@@ -404,169 +406,10 @@ impl AthenaEngine {
     }
 }
 
-/// Whether a result's first page starts with a header row: SELECTs do, DDL and utility
-/// statements (SHOW, DESCRIBE) do not.
-fn returns_header(exec: &QueryExecution) -> bool {
-    !matches!(
-        exec.statement_type(),
-        Some(StatementType::Ddl | StatementType::Utility)
-    )
-}
-
-/// MaxResults of a GetQueryResults call: `max_rows` in 1..=1000, one more for a header.
-fn max_results(max_rows: usize, header: bool) -> i32 {
-    let rows = max_rows.clamp(1, MAX_PAGE_ROWS) + usize::from(header);
-    i32::try_from(rows.min(MAX_PAGE_ROWS)).unwrap_or(1000)
-}
-
-/// The state of a query execution; a failure carries a short reason (the full one is logged).
-fn state_of(exec: &QueryExecution, id: &str) -> QueryState {
-    let status = exec.status();
-    match status.and_then(|s| s.state()) {
-        Some(QueryExecutionState::Queued) => QueryState::Queued,
-        Some(QueryExecutionState::Succeeded) => QueryState::Succeeded,
-        Some(QueryExecutionState::Cancelled) => QueryState::Cancelled,
-        Some(QueryExecutionState::Failed) => {
-            let reason = status
-                .and_then(|s| s.state_change_reason())
-                .or_else(|| status.and_then(|s| s.athena_error()?.error_message()))
-                .unwrap_or("no reason given");
-            tracing::warn!(query = id, reason, "Athena query failed");
-            QueryState::Failed(short_reason(reason))
-        }
-        // RUNNING, or a state newer than this SDK: keep polling.
-        _ => QueryState::Running,
-    }
-}
-
-/// The first line of `reason`, cut to [`MAX_REASON_CHARS`].
-fn short_reason(reason: &str) -> String {
-    let line = reason.lines().next().unwrap_or("").trim();
-    match line.char_indices().nth(MAX_REASON_CHARS) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_string(),
-    }
-}
-
-/// Bytes scanned, when Athena reports them.
-fn bytes_scanned(exec: &QueryExecution) -> Option<u64> {
-    exec.statistics()
-        .and_then(|s| s.data_scanned_in_bytes())
-        .and_then(|b| u64::try_from(b).ok())
-}
-
-/// A state's name as Athena spells it, for messages.
-fn state_name(state: &QueryState) -> &'static str {
-    match state {
-        QueryState::Queued => "QUEUED",
-        QueryState::Running => "RUNNING",
-        QueryState::Succeeded => "SUCCEEDED",
-        QueryState::Failed(_) => "FAILED",
-        QueryState::Cancelled => "CANCELLED",
-    }
-}
-
-/// Refuses ids Athena cannot have issued (they are UUIDs; the API allows 1–128 characters of
-/// letters, digits, `-` and `_`) without a call, as not found.
-fn check_id(id: &str) -> Result<()> {
-    let plausible = (1..=128).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if plausible {
-        Ok(())
-    } else {
-        Err(LakeError::NotFound(format!(
-            "no query with id {:?}",
-            snippet(id)
-        )))
-    }
-}
-
-/// Bucket and key of an `s3://bucket/key` URL.
-fn split_s3_url(url: &str) -> Result<(String, String)> {
-    match Location::parse("OutputLocation", url)? {
-        Location::S3 { bucket, prefix } if !prefix.is_empty() => Ok((bucket, prefix)),
-        _ => Err(LakeError::InvalidInput(format!(
-            "the result location {url:?} is not an s3://bucket/key URL"
-        ))),
-    }
-}
-
-/// Whether `sql` is CREATE DATABASE / CREATE SCHEMA.
-fn creates_database(sql: &str) -> bool {
-    let words: Vec<String> = sql
-        .split_whitespace()
-        .take(2)
-        .map(str::to_ascii_uppercase)
-        .collect();
-    words.first().is_some_and(|w| w == "CREATE")
-        && words
-            .get(1)
-            .is_some_and(|w| w == "DATABASE" || w == "SCHEMA")
-}
-
-/// The start of `text`, for messages.
-fn snippet(text: &str) -> String {
-    match text.char_indices().nth(80) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
-}
-
-/// Next wait between polls: ×1.5, at most [`MAX_POLL`].
-fn next_poll(delay: Duration) -> Duration {
-    delay.mul_f64(1.5).min(MAX_POLL)
-}
-
-/// Turns an SDK error into a message about the user's input. `about_id`: the call names a query
-/// by id, so Athena's "… was not found" means that query does not exist. Athena's own meanings of
-/// its codes come first; everything else is classified by [`crate::aws::error`].
-fn athena_error<E>(
-    cfg: &AthenaConfig,
-    what: &str,
-    err: SdkError<E, HttpResponse>,
-    about_id: bool,
-) -> LakeError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    if let SdkError::ServiceError(service) = &err
-        && let Some(e) = service_error(
-            what,
-            service.err().code(),
-            service.err().message(),
-            about_id,
-        )
-    {
-        return e;
-    }
-    crate::aws::error::sdk_error(what, &cfg.describe(), err)
-}
-
-/// What Athena means by an error code where it differs from the shared classification; `None`
-/// for the rest.
-fn service_error(
-    what: &str,
-    code: Option<&str>,
-    message: Option<&str>,
-    about_id: bool,
-) -> Option<LakeError> {
-    let message = message.unwrap_or("no detail");
-    Some(match code? {
-        // Real Athena: "QueryExecution <id> was not found".
-        "InvalidRequestException" if about_id && message.contains("not found") => {
-            LakeError::NotFound(format!("{what}: not found"))
-        }
-        "InvalidRequestException" => LakeError::InvalidInput(format!("{what}: {message}")),
-        "ResourceNotFoundException" => LakeError::NotFound(format!("{what}: {message}")),
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::athena::execution::*;
     use crate::query::athena::values::{convert_value, drop_header};
     use serde_json::Value;
     use serde_json::json;

@@ -3,6 +3,7 @@
 
 pub mod ddl;
 pub mod engine;
+pub mod execution;
 pub mod values;
 
 pub use engine::{AthenaConfig, AthenaEngine};
