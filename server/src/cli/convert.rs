@@ -19,7 +19,11 @@ use super::summary::{exit_status, print_json, print_summary};
 The source is what DynamoDB's Export to S3 wrote (DYNAMODB_JSON, full export): the folder AWSDynamoDB/<export-id> \
 with manifest-summary.json, manifest-files.json and data/*.json.gz, or a folder holding AWSDynamoDB/ with one \
 export. Every data file's item count and MD5 are checked against manifest-files.json before anything is written; \
-a mismatch names the file and writes nothing. Incremental exports are refused.")]
+a mismatch names the file and writes nothing. Incremental exports are refused.
+
+Types: as for export (see `export --help`): an attribute seen with several types becomes a string column of each \
+value's exact text; an item whose value the lake's column type cannot hold goes whole to the rejects file with \
+its reason. Exit status: 0 done, 3 done with items in the rejects file (0 with --allow-rejects), 1 an error.")]
 pub struct ConvertArgs {
     /// The export: a local folder or s3://bucket/prefix (data files are fetched one at a time).
     #[arg(long, value_name = "PATH|s3://…")]
