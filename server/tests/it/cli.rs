@@ -394,7 +394,7 @@ fn items_the_contract_cannot_hold_exit_3_with_the_rejects_named() {
         ],
     );
     let lake = dir.path().join("lake");
-    let convert = |source: &std::path::Path, extra: &[&str]| {
+    let convert_into = |lake: &std::path::Path, source: &std::path::Path, extra: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
             .args([
                 "convert",
@@ -405,7 +405,7 @@ fn items_the_contract_cannot_hold_exit_3_with_the_rejects_named() {
             ])
             .arg(source)
             .arg("--lake")
-            .arg(&lake)
+            .arg(lake)
             .args(extra)
             .output()
             .expect("runs");
@@ -413,6 +413,7 @@ fn items_the_contract_cannot_hold_exit_3_with_the_rejects_named() {
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
         (out.status.code().unwrap_or(-1), json)
     };
+    let convert = |source: &std::path::Path, extra: &[&str]| convert_into(&lake, source, extra);
     let (code, first) = convert(&numbers, &[]);
     assert_eq!(code, 0, "{first}");
     assert_eq!(first["items_rejected"], 0);
@@ -438,22 +439,8 @@ fn items_the_contract_cannot_hold_exit_3_with_the_rejects_named() {
     assert_eq!(third["items_rejected"], 2);
 
     // A new lake that sees both types in one run keeps every value as text: nothing rejected.
-    let fresh = dir.path().join("fresh");
-    let out = Command::new(env!("CARGO_BIN_EXE_dynamo-lake"))
-        .args([
-            "convert",
-            "--sk-attr",
-            "InitiationTimestamp",
-            "--json",
-            "--source",
-        ])
-        .arg(&mixed)
-        .arg("--lake")
-        .arg(&fresh)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let (code, json) = convert_into(&dir.path().join("fresh"), &mixed, &[]);
+    assert_eq!(code, 0, "{json}");
     assert_eq!(json["items_written"], 4);
     assert_eq!(
         json["mixed_types"]["x"],
