@@ -9,8 +9,9 @@ pub mod api;
 pub mod browser;
 #[cfg(feature = "ssr")]
 pub mod charts;
+pub mod components;
 pub mod dashboard;
-pub mod report;
+pub mod error;
 #[cfg(feature = "ssr")]
 pub mod shell;
 pub mod table;

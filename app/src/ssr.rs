@@ -11,8 +11,7 @@ use leptos::prelude::*;
 
 use crate::charts;
 use model::{
-    ChartSvgs, DashboardData, DayCount, JobSummary, RangeInput, ReportInput, ResultColumn,
-    ResultView, Slice,
+    ChartSvgs, DashboardData, JobSummary, RangeInput, ReportInput, ResultColumn, ResultView, Slice,
 };
 
 /// How many runs the "Recent jobs" area lists.
@@ -52,18 +51,14 @@ pub fn parse_range(range: &RangeInput) -> Result<Option<DayRange>, String> {
     }
 }
 
-/// Computes everything the dashboard shows for a range.
+/// Computes everything the dashboard shows for a range. The five queries (stats, daily counts and
+/// three breakdowns) and the jobs read run concurrently; the first query to fail is the page's error
+/// (the others are dropped). A jobs table that cannot be read is not an error: the page says so.
 pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFnError> {
     let state = use_context::<DashboardState>()
         .ok_or_else(|| ServerFnError::new("the dashboard has no data source configured"))?;
     let range = parse_range(&range).map_err(ServerFnError::new)?;
     let failed = page_error;
-    let stats = state
-        .query
-        .stats(range, &state.columns)
-        .await
-        .map_err(failed)?;
-    let daily = state.query.daily(range).await.map_err(failed)?;
     let q = &state.query;
     let breakdown = |column: String| async move {
         Ok::<_, lake::LakeError>(
@@ -77,22 +72,30 @@ pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFn
                 .collect::<Vec<_>>(),
         )
     };
-    let by_channel = breakdown(state.columns.channel.clone())
-        .await
-        .map_err(failed)?;
-    let by_agent = breakdown(state.columns.agent.clone())
-        .await
-        .map_err(failed)?;
-    let by_initiation = breakdown(state.columns.initiation.clone())
-        .await
-        .map_err(failed)?;
-    let days: Vec<DayCount> = daily;
-    let jobs = match &state.jobs {
-        None => None,
-        Some(feed) => Some(feed(RECENT_JOBS).await.inspect_err(|e| {
-            tracing::error!(error = %e, "reading the jobs table failed");
-        })),
+    let jobs = async {
+        match &state.jobs {
+            None => None,
+            Some(feed) => Some(feed(RECENT_JOBS).await.inspect_err(|e| {
+                tracing::error!(error = %e, "reading the jobs table failed");
+            })),
+        }
     };
+    let (stats, days, by_channel, by_agent, by_initiation, jobs) = futures::try_join!(
+        async { q.stats(range, &state.columns).await.map_err(failed) },
+        async { q.daily(range).await.map_err(failed) },
+        async {
+            breakdown(state.columns.channel.clone())
+                .await
+                .map_err(failed)
+        },
+        async { breakdown(state.columns.agent.clone()).await.map_err(failed) },
+        async {
+            breakdown(state.columns.initiation.clone())
+                .await
+                .map_err(failed)
+        },
+        async { Ok::<_, ServerFnError>(jobs.await) },
+    )?;
     Ok(DashboardData {
         source: state.source.clone(),
         jobs,
