@@ -228,19 +228,44 @@ impl LakeError {
     /// when it is about the request (bad input, not found, conflict, retry later), otherwise one
     /// short line; the whole error belongs in the log.
     pub fn public_message(&self) -> String {
+        if let LakeError::Aws { kind, .. } = self {
+            // The whole AWS error (endpoints, ARNs, keys) belongs in the log, not in an answer.
+            return match kind {
+                AwsErrorKind::Throttled => {
+                    "an AWS service is throttling requests; try again shortly".to_string()
+                }
+                AwsErrorKind::Unavailable => {
+                    "an AWS service is unavailable or did not answer in time; try again shortly"
+                        .to_string()
+                }
+                AwsErrorKind::NotFound => {
+                    "a resource the server needs does not exist; see the server log".to_string()
+                }
+                AwsErrorKind::Conflict => {
+                    "the change conflicts with the resource's current state; try again".to_string()
+                }
+                AwsErrorKind::Invalid => {
+                    "AWS refused the request as invalid; see the server log".to_string()
+                }
+                AwsErrorKind::Denied => DENIED.to_string(),
+                AwsErrorKind::Other => INTERNAL.to_string(),
+            };
+        }
         match self.class() {
             ErrorClass::BadInput
             | ErrorClass::NotFound
             | ErrorClass::Conflict
             | ErrorClass::Retryable => self.to_string(),
-            ErrorClass::Denied => {
-                "the server's AWS credentials were refused or lack a permission; see the server log"
-                    .to_string()
-            }
-            ErrorClass::Internal => "internal error; see the server log".to_string(),
+            ErrorClass::Denied => DENIED.to_string(),
+            ErrorClass::Internal => INTERNAL.to_string(),
         }
     }
 }
+
+/// What a client is told of a denied operation.
+const DENIED: &str = "the server is not allowed to do this (a missing permission or refused credentials); see the server log";
+/// What a client is told of an internal error.
+const INTERNAL: &str = "internal error; see the server log";
 
 /// Result alias of the pipeline.
 pub type Result<T, E = LakeError> = std::result::Result<T, E>;
@@ -261,7 +286,11 @@ mod tests {
         );
         let throttled = LakeError::aws("scan", AwsErrorKind::Throttled, "slow down");
         assert!(throttled.class().is_retryable());
-        let denied = LakeError::aws("scan", AwsErrorKind::Denied, "no");
+        let denied = LakeError::aws(
+            "scan",
+            AwsErrorKind::Denied,
+            "arn:aws:iam::123456789012:role/x is not authorized",
+        );
         assert_eq!(denied.class(), ErrorClass::Denied);
         let corrupt = LakeError::CorruptManifest {
             path: "m.json".into(),
@@ -277,6 +306,8 @@ mod tests {
         // Only messages about the request reach a client.
         assert!(failed.public_message().contains("COLUMN_NOT_FOUND"));
         assert!(!corrupt.public_message().contains("m.json"));
-        assert!(!denied.public_message().contains("no"));
+        assert!(!denied.public_message().contains("arn:aws"));
+        assert!(!throttled.public_message().contains("scan"));
+        assert!(throttled.public_message().contains("try again"));
     }
 }

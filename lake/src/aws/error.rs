@@ -193,21 +193,19 @@ pub fn object_store_error(url: &str, action: &str, e: object_store::Error) -> La
         object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. } => {
             (AwsErrorKind::Conflict, text.clone())
         }
-        _ if text.contains("NoSuchBucket") => (
+        _ if text.contains("<Code>NoSuchBucket</Code>") || text.contains("NoSuchBucket") => (
             AwsErrorKind::NotFound,
             "the bucket does not exist".to_string(),
         ),
-        _ if text.contains("error sending request") || text.contains("Connect") => (
+        _ if http_failure(&e) => (
             AwsErrorKind::Unavailable,
             format!("cannot reach S3 ({text})"),
         ),
-        _ if text.contains("SlowDown") || text.contains("429") => (
+        _ if matches!(status_code(&text), Some(429)) || text.contains("<Code>SlowDown</Code>") => (
             AwsErrorKind::Throttled,
             format!("S3 is throttling requests ({text})"),
         ),
-        _ if text.contains("Server returned non-2xx status code: 5")
-            || text.contains("InternalError") =>
-        {
+        _ if matches!(status_code(&text), Some(500..=599)) => {
             (AwsErrorKind::Unavailable, text.clone())
         }
         _ => (AwsErrorKind::Other, text.clone()),
@@ -218,6 +216,33 @@ pub fn object_store_error(url: &str, action: &str, e: object_store::Error) -> La
         message: format!("cannot {action} {url}: {why}"),
         source: Some(Box::new(e)),
     }
+}
+
+/// Whether the request never got an answer (connection, timeout, interrupted): found by the
+/// HTTP client's error kind in the source chain, not by reading a message that holds the URL.
+fn http_failure(e: &object_store::Error) -> bool {
+    use object_store::client::{HttpError, HttpErrorKind};
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(http) = s.downcast_ref::<HttpError>() {
+            return matches!(
+                http.kind(),
+                HttpErrorKind::Connect
+                    | HttpErrorKind::Request
+                    | HttpErrorKind::Timeout
+                    | HttpErrorKind::Interrupted
+            );
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// The HTTP status S3 answered with, from object_store's "non-2xx status code: NNN" (the part of
+/// the message after the URL).
+fn status_code(text: &str) -> Option<u16> {
+    let (_, rest) = text.rsplit_once("status code: ")?;
+    rest.get(..3)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -246,6 +271,13 @@ mod tests {
         assert_eq!(kind_of_status(503), AwsErrorKind::Unavailable);
         assert_eq!(kind_of_status(429), AwsErrorKind::Throttled);
         assert_eq!(kind_of_status(400), AwsErrorKind::Other);
+    }
+
+    #[test]
+    fn s3_statuses_are_read_after_the_url() {
+        let busy = "Error performing GET http://h/b/429-key in 1s - Server returned non-2xx status code: 503 Service Unavailable: ";
+        assert_eq!(status_code(busy), Some(503));
+        assert_eq!(status_code("GET http://h/b/Connect-429 - not found"), None);
     }
 
     #[test]

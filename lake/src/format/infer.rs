@@ -49,8 +49,10 @@ struct Seen {
     kinds: u16,
     /// The shape of its N values (for `--numbers exact`).
     numbers: NumberShape,
-    /// N values a double cannot hold exactly.
+    /// N values (and NS elements) a double cannot hold exactly.
     inexact: u64,
+    /// NS values with an element a double cannot hold exactly.
+    inexact_sets: u64,
 }
 
 /// The shape of an attribute's numbers: whether all are integers within 64 bits, the largest
@@ -140,11 +142,19 @@ impl ContractBuilder {
         for (name, value) in item {
             let seen = self.seen.entry(name.clone()).or_default();
             seen.kinds |= kind_bit(value);
-            if let AttrValue::N(n) = value {
-                seen.numbers.observe(n);
-                if !Decimal::double_is_exact(n) {
-                    seen.inexact += 1;
+            match value {
+                AttrValue::N(n) => {
+                    seen.numbers.observe(n);
+                    if !Decimal::double_is_exact(n) {
+                        seen.inexact += 1;
+                    }
                 }
+                AttrValue::NS(ns) => {
+                    let inexact = ns.iter().filter(|n| !Decimal::double_is_exact(n)).count();
+                    seen.inexact += inexact as u64;
+                    seen.inexact_sets += u64::from(inexact > 0);
+                }
+                _ => {}
             }
         }
     }
@@ -156,18 +166,22 @@ impl ContractBuilder {
             seen.kinds |= s.kinds;
             seen.numbers.merge(s.numbers);
             seen.inexact += s.inexact;
+            seen.inexact_sets += s.inexact_sets;
         }
         for (name, c) in other.fixed {
             self.fixed.entry(name).or_insert(c);
         }
     }
 
-    /// Attributes new to the contract that were seen with more than one DynamoDB type, with those
-    /// types: they become mixed string columns.
+    /// Attributes new to the contract that become mixed string columns (each value's exact
+    /// text), with the DynamoDB types seen: several types, or (`--numbers exact`) numbers that
+    /// no BIGINT or DECIMAL(38, s) column can hold.
     pub fn mixed(&self) -> BTreeMap<String, Vec<&'static str>> {
         self.seen
             .iter()
-            .filter(|(name, s)| !self.fixed.contains_key(*name) && s.kinds.count_ones() > 1)
+            .filter(|(name, s)| {
+                !self.fixed.contains_key(*name) && s.kinds != 0 && self.column_type(s).1
+            })
             .map(|(name, s)| (name.clone(), kind_names(s.kinds)))
             .collect()
     }
@@ -178,9 +192,12 @@ impl ContractBuilder {
         self.seen
             .iter()
             .filter(|(_, s)| s.inexact > 0)
-            .filter(|(name, s)| match self.fixed.get(*name) {
-                Some(c) => c.ty == ColumnType::Double,
-                None => self.column_type(s).0 == ColumnType::Double,
+            .filter(|(name, s)| {
+                let ty = match self.fixed.get(*name) {
+                    Some(c) => c.ty,
+                    None => self.column_type(s).0,
+                };
+                matches!(ty, ColumnType::Double | ColumnType::DoubleList)
             })
             .map(|(name, s)| (name.clone(), s.inexact))
             .collect()
@@ -189,8 +206,13 @@ impl ContractBuilder {
     /// The column type and mixed flag of an attribute new to the contract.
     fn column_type(&self, s: &Seen) -> (ColumnType, bool) {
         let n_bit = 1 << 1;
+        let ns_bit = 1 << 5;
         match s.kinds.count_ones() {
-            0 => (ColumnType::String, false),
+            // Only ever NULL: a string column that takes any later value as its text.
+            0 => (ColumnType::String, true),
+            1 if s.kinds == ns_bit && self.mode == NumberMode::Exact && s.inexact_sets > 0 => {
+                (ColumnType::String, true)
+            }
             1 if s.kinds == n_bit => match self.mode {
                 NumberMode::Double => (ColumnType::Double, false),
                 NumberMode::Exact => match s.numbers.exact_type() {
@@ -229,7 +251,7 @@ impl ContractBuilder {
                         .seen
                         .get(name)
                         .map(|s| self.column_type(s))
-                        .unwrap_or((ColumnType::String, false));
+                        .unwrap_or((ColumnType::String, true));
                     Column {
                         sql_name: name.to_lowercase(),
                         name: name.clone(),

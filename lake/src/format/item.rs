@@ -94,10 +94,18 @@ impl AttrValue {
     }
 }
 
+/// A number as a JSON number when that number means exactly the same value (an integer within
+/// 64 bits, or a decimal a double round-trips); otherwise its exact DynamoDB text as a JSON
+/// string, so no digit is lost (`0.1000000000000000055511151231257827` stays itself).
 fn plain_number(n: &str) -> serde_json::Value {
-    serde_json::from_str::<serde_json::Number>(n)
-        .map(serde_json::Value::Number)
-        .unwrap_or_else(|_| serde_json::Value::String(n.to_string()))
+    let t = n.trim();
+    let exact = t.parse::<i64>().is_ok()
+        || t.parse::<u64>().is_ok()
+        || crate::format::number::Decimal::double_is_exact(t);
+    match serde_json::from_str::<serde_json::Number>(t) {
+        Ok(number) if exact => serde_json::Value::Number(number),
+        _ => serde_json::Value::String(n.to_string()),
+    }
 }
 
 /// Parses one line of DynamoDB JSON: either an item map, or a native-export line `{"Item": {...}}`.

@@ -61,7 +61,7 @@ impl Decimal {
         let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
         if (int.is_empty() && frac.is_empty())
             || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
-            || exp.abs() > 1_000_000
+            || !(-1_000_000..=1_000_000).contains(&exp)
         {
             return None;
         }
@@ -115,8 +115,10 @@ impl Decimal {
         Some(if self.negative { -v } else { v })
     }
 
-    /// Whether a double holds `text` exactly: parsing it and printing the double back gives the
-    /// same decimal value (`0.1` does; `12345678901234567890` does not).
+    /// Whether `text` round-trips through a double: parsing it and printing the double back (its
+    /// shortest form) gives the same decimal value (`0.1` does; `12345678901234567890` and
+    /// `0.1000000000000000055511151231257827` do not). This is what "a double holds it exactly"
+    /// means for a reader: the number it gets back is the number that was written.
     pub fn double_is_exact(text: &str) -> bool {
         let Some(want) = Decimal::parse(text) else {
             return false;

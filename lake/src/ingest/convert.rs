@@ -101,7 +101,10 @@ pub async fn convert_into(
         report
     })
     .await
-    .map_err(|e| LakeError::InvalidInput(format!("the conversion stopped: {e}")))??;
+    .map_err(|e| LakeError::TaskFailed {
+        what: "the conversion".into(),
+        reason: e.to_string(),
+    })??;
     crate::ingest::staging::publish(report, lake, mode).await
 }
 
@@ -167,7 +170,10 @@ fn convert_export(
             .into_iter()
             .map(|w| {
                 w.join().unwrap_or_else(|_| {
-                    Err(LakeError::InvalidInput("a reader thread panicked".into()))
+                    Err(LakeError::TaskFailed {
+                        what: "a reader thread".into(),
+                        reason: "it panicked".into(),
+                    })
                 })
             })
             .collect()

@@ -186,11 +186,17 @@ impl LakeWriter {
 
     fn reject(&mut self, item: &Item, why: &str) -> Result<()> {
         if self.rejected.is_none() {
-            let path = self.root.join(META_DIR).join(format!(
-                "rejected-{}.jsonl",
-                Utc::now().format("%Y%m%dT%H%M%SZ")
-            ));
-            let file = File::create(&path).map_err(|e| LakeError::io(&path, e))?;
+            // This run's rejects file (the one the reader's rejects went to, if any): appended to,
+            // so no earlier line of it (or of another run's file) is overwritten.
+            let path = self
+                .root
+                .join(META_DIR)
+                .join(format!("rejected-{}.jsonl", self.options.run_id));
+            let file = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| LakeError::io(&path, e))?;
             self.summary.rejected_file = Some(path);
             self.rejected = Some(file);
         }

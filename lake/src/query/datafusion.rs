@@ -301,7 +301,9 @@ impl LakeEngine {
                     .map_err(|_| LakeError::InvalidInput(format!("parameter {n} is out of range"))),
             })
             .collect::<Result<_>>()?;
-        let mut df = self.ctx.sql(sql).await?;
+        // Planning errors are about the SQL (a column the lake does not have, a type mismatch): the
+        // query failed, as Athena would report it, not the engine.
+        let mut df = self.ctx.sql(sql).await.map_err(planning_error)?;
         if !values.is_empty() {
             df = df.with_param_values(values)?;
         }
@@ -366,5 +368,18 @@ fn metric_sum(plan: &dyn datafusion::physical_plan::ExecutionPlan, name: &str) -
     match (own, children.is_empty()) {
         (None, true) => None,
         (own, _) => Some(own.unwrap_or(0) + children.iter().sum::<u64>()),
+    }
+}
+
+/// A DataFusion error from planning a query: the query's own fault when it is a plan, schema or
+/// SQL error, otherwise the engine's.
+fn planning_error(e: datafusion::error::DataFusionError) -> LakeError {
+    use datafusion::error::DataFusionError as E;
+    match e.find_root() {
+        E::Plan(_) | E::SchemaError(..) | E::SQL(..) => LakeError::QueryFailed {
+            engine: "datafusion",
+            reason: e.find_root().to_string(),
+        },
+        _ => LakeError::Engine(e),
     }
 }

@@ -18,6 +18,8 @@ fn hostile() -> impl Strategy<Value = String> {
         "[0-9é日🎉/\\-:.T Z+]{0,24}",
         "[0-9]{4}[é日🎉/\\-][0-9]{0,20}",
         Just(String::new()),
+        Just("1e-9223372036854775808".to_string()),
+        Just("-0.0e+9223372036854775807".to_string()),
         (any::<char>(), 0usize..200_000).prop_map(|(c, n)| c.to_string().repeat(n)),
     ]
 }

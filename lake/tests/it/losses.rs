@@ -426,3 +426,51 @@ async fn a_corrupt_manifest_in_s3_is_named_by_its_url_and_nothing_is_written() {
     );
     assert_eq!(parquet_files(&root), before);
 }
+
+#[test]
+fn numbers_inside_maps_lists_and_sets_keep_every_digit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let items: Vec<Item> = (0..4)
+        .map(|i| {
+            item(&format!(
+                r#"{{"ContactId":{{"S":"m{i}"}},"InitiationTimestamp":{{"S":"2026-04-0{}T00:00:00Z"}},"m":{{"M":{{"tiny":{{"N":"0.1000000000000000055511151231257827"}},"ok":{{"N":"1.5"}}}}}},"l":{{"L":[{{"N":"12345678901234567890"}},{{"N":"7"}}]}},"ns":{{"NS":["12345678901234567890","2"]}}}}"#,
+                i + 1
+            ))
+        })
+        .collect();
+    let source = native(&dir.path().join("src"), items);
+    for (mode, lake) in [(NumberMode::Double, "double"), (NumberMode::Exact, "exact")] {
+        let lake = dir.path().join(lake);
+        let report =
+            convert(&convert_spec(&source, mode), &lake, Arc::default()).expect("converts");
+        assert_eq!(report.items_rejected, 0);
+        for (_, text) in read_column(&lake, "m") {
+            let text = text.expect("not NULL");
+            assert!(
+                text.contains("0.1000000000000000055511151231257827"),
+                "{text}"
+            );
+            assert!(text.contains("1.5"), "{text}");
+        }
+        for (_, text) in read_column(&lake, "l") {
+            assert!(text.expect("not NULL").contains("12345678901234567890"));
+        }
+        let contract = Manifest::read(&lake).expect("manifest").contract;
+        let ns = contract.column_by_sql_name("ns").expect("ns");
+        match mode {
+            // A DOUBLE list rounds the big element: said in the summary.
+            NumberMode::Double => {
+                assert_eq!(ns.ty, ColumnType::DoubleList);
+                assert_eq!(report.inexact_numbers.get("ns"), Some(&4));
+            }
+            // Exact: the set is kept as its exact text.
+            NumberMode::Exact => {
+                assert!(ns.ty == ColumnType::String && ns.mixed, "{ns:?}");
+                assert_eq!(report.mixed_types.get("ns"), Some(&vec!["NS"]));
+                for (_, text) in read_column(&lake, "ns") {
+                    assert!(text.expect("not NULL").contains("12345678901234567890"));
+                }
+            }
+        }
+    }
+}

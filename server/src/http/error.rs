@@ -61,11 +61,12 @@ pub fn status_of(class: ErrorClass) -> StatusCode {
 impl From<lake::LakeError> for AppError {
     fn from(e: lake::LakeError) -> Self {
         let class = e.class();
-        let detail = matches!(class, ErrorClass::Denied | ErrorClass::Internal)
-            .then(|| format!("{e} ({e:?})"));
+        let message = e.public_message();
+        // Whatever the client is not told goes to the log.
+        let detail = (message != e.to_string()).then(|| format!("{e} ({e:?})"));
         AppError {
             class,
-            message: e.public_message(),
+            message,
             detail,
         }
     }

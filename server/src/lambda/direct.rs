@@ -21,7 +21,7 @@ pub async fn report(state: &AppState, payload: Value) -> Result<Value, Diagnosti
             other => format!("a JSON {}", json_kind(other)),
         };
         return Err(diagnostic(
-            "InvalidRequest",
+            lake::error::ErrorClass::BadInput.as_str(),
             format!(
                 "this function answers Function URL requests and report requests like {{\"query\": \"all_records\", \"limit\": 10}}; it got {shape}"
             ),
