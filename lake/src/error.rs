@@ -75,6 +75,17 @@ impl AwsErrorKind {
     }
 }
 
+/// Why a query that ran failed, as its engine tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCause {
+    /// The query itself (a column that does not exist, a type mismatch, bad syntax).
+    Query,
+    /// The engine or what it reads (a damaged file, a refused bucket, an internal error).
+    Service,
+    /// A passing condition the engine says a retry can get past.
+    Transient,
+}
+
 /// The underlying error of an AWS call, kept for the log (`{:#}` / the source chain).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -143,6 +154,8 @@ pub enum LakeError {
         engine: &'static str,
         /// Why, as the engine said it (shortened).
         reason: String,
+        /// Whose fault, which decides the class.
+        cause: FailureCause,
     },
     /// The embedded query engine failed.
     #[error("query engine: {0}")]
@@ -204,7 +217,18 @@ impl LakeError {
         match self {
             LakeError::InvalidInput(_)
             | LakeError::CaseCollision { .. }
-            | LakeError::QueryFailed { .. } => ErrorClass::BadInput,
+            | LakeError::QueryFailed {
+                cause: FailureCause::Query,
+                ..
+            } => ErrorClass::BadInput,
+            LakeError::QueryFailed {
+                cause: FailureCause::Transient,
+                ..
+            } => ErrorClass::Retryable,
+            LakeError::QueryFailed {
+                cause: FailureCause::Service,
+                ..
+            } => ErrorClass::Internal,
             LakeError::NoLake { .. } | LakeError::NotFound(_) => ErrorClass::NotFound,
             LakeError::Conflict(_) => ErrorClass::Conflict,
             LakeError::StillRunning { .. } => ErrorClass::Retryable,
@@ -301,7 +325,15 @@ mod tests {
         let failed = LakeError::QueryFailed {
             engine: "athena",
             reason: "COLUMN_NOT_FOUND".into(),
+            cause: FailureCause::Query,
         };
+        let broken = LakeError::QueryFailed {
+            engine: "athena",
+            reason: "HIVE_CANNOT_OPEN_SPLIT s3://bucket/key".into(),
+            cause: FailureCause::Service,
+        };
+        assert_eq!(broken.class(), ErrorClass::Internal);
+        assert!(!broken.public_message().contains("s3://"));
         assert_eq!(failed.class(), ErrorClass::BadInput);
         // Only messages about the request reach a client.
         assert!(failed.public_message().contains("COLUMN_NOT_FOUND"));

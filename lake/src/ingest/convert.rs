@@ -21,8 +21,8 @@ use crate::format::number::NumberMode;
 use crate::ingest::export::{ExportSpec, ReadPlan};
 use crate::ingest::range::TimeRange;
 use crate::ingest::staging::{
-    Counters, ExportReport, SegmentReader, SegmentResult, StagingDir, commit, create_staging,
-    lake_contract,
+    Counters, ExportReport, SegmentReader, SegmentResult, StagingDir, commit, contract_of,
+    create_staging, lake_manifest,
 };
 use crate::storage::WriteMode;
 use crate::storage::{Lake, Location, S3Config, S3Prefix};
@@ -131,7 +131,8 @@ fn convert_export(
         numbers: spec.numbers,
         dry_run: spec.dry_run,
     };
-    let fixed = lake_contract(lake)?;
+    let existing = lake_manifest(lake)?;
+    let fixed = contract_of(&existing);
     // Staging lives in the lake's metadata folder (same file system: renames are atomic); it is
     // created only for a real run and removed however the run ends.
     let staging = if spec.dry_run {
@@ -196,6 +197,7 @@ fn convert_export(
         staging_path.as_deref(),
         segments,
         &export_spec,
+        existing,
         &counters,
     )?;
     drop(staging);

@@ -14,8 +14,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
 
 use super::staging::{
-    Counters, ExportReport, SegmentReader, SegmentResult, StagingDir, commit, create_staging,
-    lake_contract, publish,
+    Counters, ExportReport, SegmentReader, SegmentResult, StagingDir, commit, contract_of,
+    create_staging, lake_manifest, publish,
 };
 use crate::dynamo::{DynamoConfig, KeySchema, from_sdk, key_schema, sdk_error};
 use crate::format::dates::DateFormat;
@@ -48,7 +48,8 @@ pub async fn export(
         Ok(staging.as_ref().map(|s| s.0.clone()))
     };
     let mut notes = Vec::new();
-    let fixed = lake_contract(lake)?;
+    let existing = lake_manifest(lake)?;
+    let fixed = contract_of(&existing);
 
     let segments = match &spec.plan {
         ReadPlan::Query {
@@ -109,6 +110,7 @@ pub async fn export(
         staging.as_ref().map(|s| s.0.as_path()),
         segments,
         spec,
+        existing,
         &counters,
     )?;
     report.notes.extend(notes);

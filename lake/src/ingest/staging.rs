@@ -104,6 +104,7 @@ pub(crate) fn commit(
     staging: Option<&Path>,
     segments: Vec<SegmentResult>,
     spec: &ExportSpec,
+    existing: Option<Manifest>,
     counters: &Counters,
 ) -> Result<ExportReport> {
     let mut report = ExportReport {
@@ -123,9 +124,6 @@ pub(crate) fn commit(
         seconds: 0.0,
         notes: Vec::new(),
     };
-    // Read once more here (the reader checked it at the start): a manifest that became unreadable
-    // stops the run before anything is written.
-    let existing = Manifest::read_if_exists(lake)?;
     let mut contract = match &existing {
         Some(m) => ContractBuilder::from_contract(&m.contract, spec.numbers),
         None => ContractBuilder::new(spec.numbers),
@@ -154,7 +152,7 @@ pub(crate) fn commit(
         let mut options = WriteOptions::new(spec.sk_attr.clone(), spec.date_format);
         options.mode = spec.mode;
         options.run_id = run_id.to_string();
-        let mut writer = LakeWriter::create(lake, contract, options)?;
+        let mut writer = LakeWriter::create_with(lake, contract, options, existing)?;
         for (spool, _) in &spools {
             let Some(spool) = spool else { continue };
             let file = File::open(spool).map_err(|e| LakeError::io(spool, e))?;
@@ -182,10 +180,16 @@ pub(crate) fn commit(
     Ok(report)
 }
 
-/// The lake's contract when a run starts (`None`: a new lake). A manifest that exists but
-/// cannot be read or parsed stops the run here, before anything is read or written.
-pub(crate) fn lake_contract(lake: &Path) -> Result<Option<Arc<Contract>>> {
-    Ok(Manifest::read_if_exists(lake)?.map(|m| Arc::new(m.contract)))
+/// The lake's manifest when a run starts (`None`: a new lake), read once per run: its contract
+/// is what the readers check items against ([`contract_of`]) and the commit extends. A manifest
+/// that exists but cannot be read or parsed stops the run here, before anything is read or written.
+pub(crate) fn lake_manifest(lake: &Path) -> Result<Option<Manifest>> {
+    Manifest::read_if_exists(lake)
+}
+
+/// The contract of a lake's manifest, shared by the segment readers.
+pub(crate) fn contract_of(manifest: &Option<Manifest>) -> Option<Arc<Contract>> {
+    manifest.as_ref().map(|m| Arc::new(m.contract.clone()))
 }
 
 /// Creates this run's staging folder under the lake's metadata folder, first removing folders

@@ -136,6 +136,16 @@ impl LakeWriter {
     /// stops the write before anything is written.
     pub fn create(root: &Path, contract: Contract, options: WriteOptions) -> Result<Self> {
         let existing = Manifest::read_if_exists(root)?;
+        LakeWriter::create_with(root, contract, options, existing)
+    }
+
+    /// Starts a write into `root` whose manifest the caller has read (`None`: a new lake).
+    pub fn create_with(
+        root: &Path,
+        contract: Contract,
+        options: WriteOptions,
+        existing: Option<Manifest>,
+    ) -> Result<Self> {
         fs::create_dir_all(root.join(META_DIR)).map_err(|e| LakeError::io(root, e))?;
         let schema = contract.arrow_schema();
         Ok(LakeWriter {

@@ -379,6 +379,7 @@ fn planning_error(e: datafusion::error::DataFusionError) -> LakeError {
         E::Plan(_) | E::SchemaError(..) | E::SQL(..) => LakeError::QueryFailed {
             engine: "datafusion",
             reason: e.find_root().to_string(),
+            cause: crate::error::FailureCause::Query,
         },
         _ => LakeError::Engine(e),
     }

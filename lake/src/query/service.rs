@@ -185,12 +185,7 @@ impl QueryService {
                 })
             }
             Backend::Athena(athena) => {
-                if let QueryState::Failed(why) = athena.wait(id).await? {
-                    return Err(LakeError::QueryFailed {
-                        engine: "athena",
-                        reason: why,
-                    });
-                }
+                athena.wait_succeeded(id).await?;
                 all_pages(athena, id).await
             }
         }
@@ -230,12 +225,7 @@ impl QueryService {
             Backend::Athena(athena) => athena,
         };
         let id = athena.start(sql, params).await?;
-        if let QueryState::Failed(why) = athena.wait(&id).await? {
-            return Err(LakeError::QueryFailed {
-                engine: "athena",
-                reason: why,
-            });
-        }
+        athena.wait_succeeded(&id).await?;
         all_pages(athena, &id).await
     }
 

@@ -15,13 +15,13 @@ use object_store::path::Path as ObjectPath;
 use object_store::signer::Signer;
 
 use super::execution::{
-    athena_error, bytes_scanned, check_id, creates_database, max_results, next_poll,
+    athena_error, bytes_scanned, check_id, creates_database, failure_of, max_results, next_poll,
     returns_header, snippet, split_s3_url, state_name, state_of,
 };
 use super::values::{execution_parameter, typed_rows};
 use crate::aws::backoff::jittered;
 use crate::aws::{Retries, is_loopback_url, sdk_config};
-use crate::error::AwsErrorKind;
+use crate::error::{AwsErrorKind, FailureCause};
 use crate::query::{QueryState, ResultPage, SqlParam};
 use crate::storage::{S3Config, s3_client, s3_error};
 use crate::{LakeError, Result};
@@ -159,13 +159,40 @@ impl AthenaEngine {
     /// Polls from ~150 ms with exponential backoff (×1.5, capped at ~2 s, small jitter) until
     /// done or the configured timeout; the timeout is [`LakeError::StillRunning`] with the id.
     pub async fn wait(&self, id: &str) -> Result<QueryState> {
+        let exec = self.wait_execution(id).await?;
+        Ok(state_of(&exec, id))
+    }
+
+    /// Waits like [`AthenaEngine::wait`] and succeeds only when the query did; a failure is
+    /// [`LakeError::QueryFailed`] with Athena's reason and whose fault it was.
+    pub async fn wait_succeeded(&self, id: &str) -> Result<()> {
+        let exec = self.wait_execution(id).await?;
+        if let Some((reason, cause)) = failure_of(&exec) {
+            return Err(LakeError::QueryFailed {
+                engine: "athena",
+                reason,
+                cause,
+            });
+        }
+        match state_of(&exec, id) {
+            QueryState::Succeeded => Ok(()),
+            other => Err(LakeError::QueryFailed {
+                engine: "athena",
+                reason: format!("query {id} ended {}", state_name(&other)),
+                cause: FailureCause::Service,
+            }),
+        }
+    }
+
+    /// Polls the execution until it is done (see [`AthenaEngine::wait`]).
+    async fn wait_execution(&self, id: &str) -> Result<QueryExecution> {
         let started = Instant::now();
         let deadline = started + self.cfg.timeout;
         let mut delay = FIRST_POLL;
         loop {
-            let (state, _) = self.state(id).await?;
-            if state.is_done() {
-                return Ok(state);
+            let exec = self.execution(id).await?;
+            if state_of(&exec, id).is_done() {
+                return Ok(exec);
             }
             let now = Instant::now();
             if now >= deadline {
@@ -279,21 +306,18 @@ impl AthenaEngine {
     pub async fn run_statement(&self, sql: &str) -> Result<()> {
         let database = (!creates_database(sql)).then_some(self.cfg.database.as_str());
         let id = self.start_in(sql, &[], database).await?;
-        match self.wait(&id).await? {
-            QueryState::Succeeded => Ok(()),
-            QueryState::Failed(reason) => Err(LakeError::QueryFailed {
-                engine: "athena",
+        self.wait_succeeded(&id).await.map_err(|e| match e {
+            LakeError::QueryFailed {
+                engine,
+                reason,
+                cause,
+            } => LakeError::QueryFailed {
+                engine,
                 reason: format!("statement {:?} (query {id}): {reason}", snippet(sql)),
-            }),
-            other => Err(LakeError::QueryFailed {
-                engine: "athena",
-                reason: format!(
-                    "statement {:?} (query {id}) ended {}",
-                    snippet(sql),
-                    state_name(&other)
-                ),
-            }),
-        }
+                cause,
+            },
+            other => other,
+        })
     }
 
     /// Creates the named query `name` in the workgroup, or updates the one of that name; returns
@@ -530,6 +554,42 @@ mod tests {
         assert_eq!(max_results(1000, true), 1000);
         assert_eq!(max_results(0, false), 1);
         assert_eq!(max_results(usize::MAX, true), 1000);
+    }
+
+    #[test]
+    fn a_failure_says_whose_fault_it_is() {
+        use aws_sdk_athena::types::{AthenaError, QueryExecutionState, QueryExecutionStatus};
+        let failed = |category: Option<i32>, retryable: bool| {
+            let mut error = AthenaError::builder().retryable(retryable);
+            if let Some(c) = category {
+                error = error.error_category(c);
+            }
+            QueryExecution::builder()
+                .status(
+                    QueryExecutionStatus::builder()
+                        .state(QueryExecutionState::Failed)
+                        .state_change_reason("COLUMN_NOT_FOUND: line 1:8\nmore detail")
+                        .athena_error(error.build())
+                        .build(),
+                )
+                .build()
+        };
+        let cause = |exec: QueryExecution| failure_of(&exec).map(|(_, c)| c);
+        assert_eq!(cause(failed(Some(2), false)), Some(FailureCause::Query));
+        assert_eq!(cause(failed(Some(1), false)), Some(FailureCause::Service));
+        assert_eq!(cause(failed(Some(3), false)), Some(FailureCause::Service));
+        assert_eq!(cause(failed(Some(1), true)), Some(FailureCause::Transient));
+        assert_eq!(cause(failed(None, false)), Some(FailureCause::Query));
+        let (reason, _) = failure_of(&failed(Some(2), false)).expect("failed");
+        assert_eq!(reason, "COLUMN_NOT_FOUND: line 1:8", "first line only");
+        let running = QueryExecution::builder()
+            .status(
+                QueryExecutionStatus::builder()
+                    .state(QueryExecutionState::Running)
+                    .build(),
+            )
+            .build();
+        assert_eq!(failure_of(&running), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use aws_sdk_athena::config::http::HttpResponse;
 use aws_sdk_athena::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_athena::types::{QueryExecution, QueryExecutionState, StatementType};
 
+use crate::error::FailureCause;
 use crate::query::{MAX_PAGE_ROWS, QueryState};
 use crate::storage::Location;
 use crate::{LakeError, Result};
@@ -51,6 +52,25 @@ pub(crate) fn state_of(exec: &QueryExecution, id: &str) -> QueryState {
         // RUNNING, or a state newer than this SDK: keep polling.
         _ => QueryState::Running,
     }
+}
+
+/// Why a FAILED execution failed and whose fault it is, from Athena's `AthenaError` (error
+/// category 2 is the user's query, 1 and 3 the system; `Retryable` wins); `None` unless FAILED.
+pub(crate) fn failure_of(exec: &QueryExecution) -> Option<(String, FailureCause)> {
+    let status = exec.status()?;
+    if status.state() != Some(&QueryExecutionState::Failed) {
+        return None;
+    }
+    let reason = status
+        .state_change_reason()
+        .or_else(|| status.athena_error()?.error_message())
+        .unwrap_or("no reason given");
+    let cause = match status.athena_error() {
+        Some(e) if e.retryable() => FailureCause::Transient,
+        Some(e) if matches!(e.error_category(), Some(1) | Some(3)) => FailureCause::Service,
+        _ => FailureCause::Query,
+    };
+    Some((short_reason(reason), cause))
 }
 
 /// The first line of `reason`, cut to [`MAX_REASON_CHARS`].
