@@ -14,7 +14,7 @@ use lake::LakeError;
 use lake::format::contract::ColumnType;
 use lake::format::dates::DateFormat;
 use lake::format::item::{AttrValue, Item, parse_item_line};
-use lake::format::number::NumberMode;
+use lake::format::number::{Decimal, NumberMode};
 use lake::ingest::convert::{ConvertSpec, convert};
 use lake::ingest::export::{ExportSpec, ReadPlan, export};
 use lake::ingest::native_fixture::write_native_export;
@@ -315,6 +315,28 @@ async fn against_a_double_column_the_string_items_are_rejected_whole() {
         contract.column_by_sql_name("x").expect("x").ty,
         ColumnType::Double
     );
+
+    // The same table into a new lake: one mixed column, every value readable back as its text
+    // (DynamoDB may normalise a number's spelling, `3.50` → `3.5`, never its value).
+    let fresh = dir.path().join("fresh");
+    let report = export(&client, &cfg, &spec, &fresh, Arc::new(Counters::default()))
+        .await
+        .expect("export runs");
+    assert_eq!(report.items_rejected, 0);
+    assert_eq!(report.items_written, items.len() as u64);
+    let got = read_column(&fresh, "x");
+    assert_eq!(got.len(), items.len());
+    for (id, text) in got {
+        let original = items
+            .iter()
+            .find(|i| i["ContactId"] == AttrValue::S(id.clone()))
+            .expect("an item of the table");
+        let text = text.unwrap_or_else(|| panic!("{id}: NULL in place of a value"));
+        match &original["x"] {
+            AttrValue::N(n) => assert_eq!(Decimal::parse(&text), Decimal::parse(n), "{id}"),
+            _ => assert_eq!(text, expected_text(original), "{id}"),
+        }
+    }
 }
 
 #[tokio::test]
