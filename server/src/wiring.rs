@@ -8,6 +8,7 @@ use lake::query::config::QueryConfig;
 use lake::query::service::QueryService;
 
 use crate::http::AppState;
+use crate::http::auth::AuthMode;
 use crate::http::leptos_options;
 
 /// Opens the services `config` describes and builds the shared state.
@@ -21,5 +22,6 @@ pub async fn open_state(config: &QueryConfig) -> anyhow::Result<AppState> {
             columns: config.columns.clone(),
             jobs: None,
         },
+        auth: AuthMode::None,
     })
 }

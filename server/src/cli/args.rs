@@ -249,6 +249,33 @@ pub struct ListenArgs {
     pub allow_remote: bool,
 }
 
+/// Who may use the dashboard and the API (the same settings as the Lambda function's).
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// none (no check: only on a loopback address, or with --allow-remote), token (a shared
+    /// secret: `Authorization: Bearer` for API clients, a sign-in page and a signed session cookie
+    /// for people) or iam (AWS checks each request before it reaches a Lambda Function URL; not
+    /// for `serve`).
+    #[arg(
+        long,
+        env = "DYNAMO_LAKE_AUTH",
+        default_value = "none",
+        value_name = "none|token|iam"
+    )]
+    pub auth: String,
+    /// The shared token for --auth token (at least 16 characters; keep it out of shell history:
+    /// prefer the environment variable).
+    #[arg(long, env = "DYNAMO_LAKE_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+}
+
+impl AuthArgs {
+    /// The mode these settings describe.
+    pub fn mode(&self) -> anyhow::Result<crate::http::auth::AuthMode> {
+        crate::http::auth::AuthMode::from_settings(&self.auth, self.auth_token.as_deref())
+    }
+}
+
 /// What sample data to make.
 #[derive(Debug, Clone, Args)]
 pub struct SampleSpecArgs {

@@ -2,7 +2,9 @@
 
 use clap::Args;
 
-use super::args::{ListenArgs, QueryArgs};
+use crate::http::auth::AuthMode;
+
+use super::args::{AuthArgs, ListenArgs, QueryArgs};
 
 /// Arguments of `serve`.
 #[derive(Debug, Args)]
@@ -13,11 +15,31 @@ pub struct ServeArgs {
     /// Listening options.
     #[command(flatten)]
     pub listen: ListenArgs,
+    /// Who may use it.
+    #[command(flatten)]
+    pub auth: AuthArgs,
 }
 
-/// Runs `serve`: binds first (a busy port is reported before any work), then opens the lake.
+/// Runs `serve`: checks the auth settings and binds first (a busy port is reported before any
+/// work), then opens the lake. A non-loopback address needs a token (or --allow-remote).
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let listener = crate::http::listen::bind(args.listen.addr, args.listen.allow_remote).await?;
-    let state = crate::wiring::open_state(&args.query.config()?).await?;
+    let auth = args.auth.mode()?;
+    if let AuthMode::Iam = auth {
+        anyhow::bail!(
+            "--auth iam is checked by AWS in front of a Lambda Function URL; for `serve` use --auth token"
+        );
+    }
+    let protected = matches!(auth, AuthMode::Token(_));
+    let listener =
+        crate::http::listen::bind(args.listen.addr, args.listen.allow_remote || protected).await?;
+    let mut state = crate::wiring::open_state(&args.query.config()?).await?;
+    state.auth = auth;
+    if protected {
+        eprintln!(
+            "sign in at http://{}{} with the token (API clients: Authorization: Bearer <token>)",
+            listener.local_addr()?,
+            crate::http::auth::SIGN_IN
+        );
+    }
     crate::http::listen::serve(state, listener).await
 }

@@ -11,8 +11,9 @@ use super::{AppState, app};
 pub async fn bind(addr: SocketAddr, allow_remote: bool) -> anyhow::Result<tokio::net::TcpListener> {
     if !addr.ip().is_loopback() && !allow_remote {
         bail!(
-            "refusing to listen on {addr}: the dashboard has no login, so anyone who can reach that address could read the lake. \
-             Use a loopback address such as 127.0.0.1:{}, or pass --allow-remote if that is what you want",
+            "refusing to listen on {addr} without a login: anyone who can reach that address could read the lake. \
+             Protect it with --auth token (DYNAMO_LAKE_AUTH_TOKEN), use a loopback address such as 127.0.0.1:{}, \
+             or pass --allow-remote if an open dashboard is what you want",
             addr.port()
         );
     }

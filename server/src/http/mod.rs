@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod error;
 pub mod listen;
 pub mod state;
@@ -51,7 +52,14 @@ pub fn app(state: AppState) -> Router {
         .merge(api::routes())
         .route("/pkg/{*file}", get(assets::serve))
         .route("/favicon.svg", get(assets::serve))
+        .route(auth::SIGN_IN, get(auth::sign_in_form).post(auth::sign_in))
+        .route("/auth/sign-out", post(auth::sign_out))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require,
+        ))
+        .layer(axum::middleware::from_fn(auth::security_headers))
         .with_state(state)
 }
 

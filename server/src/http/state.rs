@@ -6,6 +6,8 @@ use leptos::prelude::LeptosOptions;
 
 use app::ssr::DashboardState;
 
+use super::auth::AuthMode;
+
 /// Everything a request may need; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -13,6 +15,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// What the dashboard and the API query.
     pub dashboard: DashboardState,
+    /// Who may use them.
+    pub auth: AuthMode,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -94,13 +94,16 @@ pub async fn run() -> Result<(), lambda_http::Error> {
     struct FromEnv {
         #[command(flatten)]
         query: crate::cli::args::QueryArgs,
+        #[command(flatten)]
+        auth: crate::cli::args::AuthArgs,
     }
     let env = FromEnv::try_parse_from(["dynamo-lake"])
         .map_err(|e| format!("the Lambda environment is incomplete: {e}"))?;
     let config = env.query.config().map_err(|e| format!("{e:#}"))?;
-    let state = crate::wiring::open_state(&config)
+    let mut state = crate::wiring::open_state(&config)
         .await
         .map_err(|e| format!("{e:#}"))?;
+    state.auth = env.auth.mode().map_err(|e| format!("{e:#}"))?;
     let router = app(state.clone());
     lambda_http::lambda_runtime::run(lambda_http::service_fn(move |event: LambdaEvent<Value>| {
         let (router, state) = (router.clone(), state.clone());

@@ -5,6 +5,7 @@
 mod common;
 mod stand_in;
 
+mod auth;
 mod cli;
 mod kill;
 mod lambda;
