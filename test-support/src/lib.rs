@@ -73,3 +73,150 @@ pub fn moto() -> StandIn {
     c.arg(tests_dir().join("stand-in.py")).arg("moto");
     start("moto", c)
 }
+
+/// A stand-in for the Lambda Runtime API (what Lambda offers a function's process): it hands the
+/// queued events to `GET /2018-06-01/runtime/invocation/next` one at a time, with the headers
+/// Lambda sends, and records what the function posts to `…/{id}/response`, `…/{id}/error` and
+/// `…/init/error`. Once the queue is empty, `next` waits (as Lambda's does) until the stand-in is
+/// dropped. Runs the real binary the way Lambda does: set `AWS_LAMBDA_RUNTIME_API` to [`Self::address`].
+pub struct RuntimeApi {
+    address: String,
+    answers: std::sync::Arc<(std::sync::Mutex<Vec<Answer>>, std::sync::Condvar)>,
+}
+
+/// What the function answered to one invocation (or at init).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The request id, or `init` for an init error.
+    pub request_id: String,
+    /// `response`, `error` or `init-error`.
+    pub kind: String,
+    /// The posted body.
+    pub body: String,
+}
+
+impl RuntimeApi {
+    /// Starts the stand-in on a free loopback port with `events` queued (deadline: 60 s each).
+    pub fn start(events: Vec<String>) -> RuntimeApi {
+        use std::io::{Read, Write};
+        use std::sync::{Arc, Condvar, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let address = listener.local_addr().expect("address").to_string();
+        let answers: Arc<(Mutex<Vec<Answer>>, Condvar)> =
+            Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+        let queue = Arc::new(Mutex::new(std::collections::VecDeque::from(
+            events
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| (format!("req-{i:04}"), e))
+                .collect::<Vec<_>>(),
+        )));
+        let recorded = answers.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let (queue, recorded) = (queue.clone(), recorded.clone());
+                std::thread::spawn(move || {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 8192];
+                    // Read the head, then the body by Content-Length.
+                    let (head, mut body) = loop {
+                        let n = match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        buf.extend_from_slice(&chunk[..n]);
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&buf[..i]).to_string();
+                            break (head, buf[i + 4..].to_vec());
+                        }
+                    };
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    while body.len() < length {
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => body.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
+                    let reply = |stream: &mut std::net::TcpStream,
+                                 status: &str,
+                                 headers: &str,
+                                 body: &str| {
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{headers}connection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                    };
+                    if path.ends_with("/runtime/invocation/next") {
+                        let next = queue.lock().expect("queue").pop_front();
+                        let Some((id, event)) = next else {
+                            // Nothing more to do: hold the request open, as Lambda would.
+                            std::thread::sleep(std::time::Duration::from_secs(3600));
+                            return;
+                        };
+                        let deadline = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map(|d| d.as_millis() + 60_000)
+                            .unwrap_or(0);
+                        let headers = format!(
+                            "lambda-runtime-aws-request-id: {id}\r\nlambda-runtime-deadline-ms: {deadline}\r\nlambda-runtime-invoked-function-arn: arn:aws:lambda:us-east-1:123456789012:function:dynamo-lake\r\nlambda-runtime-trace-id: Root=1-00000000-000000000000000000000000\r\n"
+                        );
+                        reply(&mut stream, "200 OK", &headers, &event);
+                        return;
+                    }
+                    let text = String::from_utf8_lossy(&body).to_string();
+                    let answer = if path.ends_with("/runtime/init/error") {
+                        Some(("init".to_string(), "init-error"))
+                    } else {
+                        let parts: Vec<&str> = path.trim_end_matches('/').rsplitn(3, '/').collect();
+                        match parts.as_slice() {
+                            ["response", id, ..] => Some((id.to_string(), "response")),
+                            ["error", id, ..] => Some((id.to_string(), "error")),
+                            _ => None,
+                        }
+                    };
+                    if let Some((request_id, kind)) = answer {
+                        let (lock, ready) = &*recorded;
+                        lock.lock().expect("answers").push(Answer {
+                            request_id,
+                            kind: kind.to_string(),
+                            body: text,
+                        });
+                        ready.notify_all();
+                    }
+                    reply(&mut stream, "202 Accepted", "", "{\"status\":\"OK\"}");
+                });
+            }
+        });
+        RuntimeApi { address, answers }
+    }
+
+    /// `127.0.0.1:PORT`, the value of `AWS_LAMBDA_RUNTIME_API`.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Waits until `n` answers arrived (or `timeout`), and returns every answer so far.
+    pub fn answers(&self, n: usize, timeout: std::time::Duration) -> Vec<Answer> {
+        let (lock, ready) = &*self.answers;
+        let deadline = std::time::Instant::now() + timeout;
+        let mut got = lock.lock().expect("answers");
+        while got.len() < n {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            got = ready.wait_timeout(got, left).expect("answers").0;
+        }
+        got.clone()
+    }
+}

@@ -6,6 +6,7 @@
 
 pub mod direct;
 pub mod http;
+pub mod schedule;
 
 use axum::Router;
 use lambda_http::LambdaEvent;
@@ -85,10 +86,61 @@ pub async fn direct(state: &AppState, payload: Value) -> Result<Value, Diagnosti
     direct::report(state, payload).await
 }
 
-/// Runs inside AWS Lambda: the configuration comes from the environment (the same names as the
-/// flags' `env`: DYNAMO_LAKE_LAKE, DYNAMO_LAKE_ENGINE, DYNAMO_LAKE_ATHENA_*, …); the services are
-/// opened once per cold start and every invocation is handled by [`handle`].
+/// Which entry a function is: its `Handler` property, which Lambda passes to the binary as
+/// `_HANDLER`. The same zip serves every function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// Function URL requests and direct report invocations.
+    Report,
+    /// EventBridge schedules and on-demand exports.
+    Export,
+}
+
+impl Entry {
+    /// The entry `_HANDLER` names; unset means `report` unless the environment configures an
+    /// export (`DYNAMO_LAKE_EXPORT_TABLE`) and no query engine.
+    pub fn from_env() -> Result<Entry, String> {
+        match std::env::var("_HANDLER").ok().as_deref().map(str::trim) {
+            Some("report") => Ok(Entry::Report),
+            Some("export") => Ok(Entry::Export),
+            Some("") | None => Ok(
+                if std::env::var_os("DYNAMO_LAKE_EXPORT_TABLE").is_some()
+                    && std::env::var_os("DYNAMO_LAKE_ENGINE").is_none()
+                {
+                    Entry::Export
+                } else {
+                    Entry::Report
+                },
+            ),
+            Some(other) => Err(format!(
+                "_HANDLER {other:?} is not an entry of this function: expected report or export"
+            )),
+        }
+    }
+}
+
+/// Runs inside AWS Lambda as the entry `_HANDLER` names: the configuration comes from the
+/// environment and the services are opened once per cold start.
 pub async fn run() -> Result<(), lambda_http::Error> {
+    match Entry::from_env()? {
+        Entry::Report => run_report().await,
+        Entry::Export => {
+            let settings = schedule::ExportSettings::from_env().map_err(|e| format!("{e:#}"))?;
+            lambda_http::lambda_runtime::run(lambda_http::service_fn(
+                move |event: LambdaEvent<Value>| {
+                    let settings = settings.clone();
+                    async move { schedule::handle(&settings, event.payload).await }
+                },
+            ))
+            .await
+        }
+    }
+}
+
+/// The report entry: the configuration comes from the environment (the same names as the
+/// flags' `env`: DYNAMO_LAKE_LAKE, DYNAMO_LAKE_ENGINE, DYNAMO_LAKE_ATHENA_*, …); every invocation
+/// is handled by [`handle`].
+async fn run_report() -> Result<(), lambda_http::Error> {
     use clap::Parser;
     #[derive(Parser)]
     struct FromEnv {

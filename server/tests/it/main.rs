@@ -9,5 +9,6 @@ mod auth;
 mod cli;
 mod kill;
 mod lambda;
+mod lambda_runtime;
 mod query_api;
 mod routes;
