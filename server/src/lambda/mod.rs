@@ -4,6 +4,7 @@
 //! same query service ([`direct`]). Anything else gets an `InvalidRequest` error that says what
 //! was expected. Error answers carry an `errorType` saying whether a retry can help.
 
+pub mod custom_resource;
 pub mod direct;
 pub mod http;
 pub mod schedule;
@@ -94,6 +95,8 @@ pub enum Entry {
     Report,
     /// EventBridge schedules and on-demand exports.
     Export,
+    /// The CloudFormation custom resource that sets up Athena.
+    AthenaSetup,
 }
 
 impl Entry {
@@ -103,6 +106,7 @@ impl Entry {
         match std::env::var("_HANDLER").ok().as_deref().map(str::trim) {
             Some("report") => Ok(Entry::Report),
             Some("export") => Ok(Entry::Export),
+            Some("athena-setup") => Ok(Entry::AthenaSetup),
             Some("") | None => Ok(
                 if std::env::var_os("DYNAMO_LAKE_EXPORT_TABLE").is_some()
                     && std::env::var_os("DYNAMO_LAKE_ENGINE").is_none()
@@ -113,7 +117,7 @@ impl Entry {
                 },
             ),
             Some(other) => Err(format!(
-                "_HANDLER {other:?} is not an entry of this function: expected report or export"
+                "_HANDLER {other:?} is not an entry of this function: expected report, export or athena-setup"
             )),
         }
     }
@@ -134,7 +138,35 @@ pub async fn run() -> Result<(), lambda_http::Error> {
             ))
             .await
         }
+        Entry::AthenaSetup => {
+            let settings = setup_settings()?;
+            lambda_http::lambda_runtime::run(lambda_http::service_fn(
+                move |event: LambdaEvent<Value>| {
+                    let settings = settings.clone();
+                    async move {
+                        custom_resource::handle(&settings, event.payload, &event.context).await
+                    }
+                },
+            ))
+            .await
+        }
     }
+}
+
+/// The Athena setup's settings, from the same environment variables as the report entry's.
+fn setup_settings() -> Result<custom_resource::SetupSettings, lambda_http::Error> {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct FromEnv {
+        #[command(flatten)]
+        query: crate::cli::args::QueryArgs,
+    }
+    let env = FromEnv::try_parse_from(["dynamo-lake"])
+        .map_err(|e| format!("the Lambda environment is incomplete: {e}"))?;
+    Ok(custom_resource::SetupSettings {
+        config: env.query.config().map_err(|e| format!("{e:#}"))?,
+        years: env.query.athena.projection_years,
+    })
 }
 
 /// The report entry: the configuration comes from the environment (the same names as the

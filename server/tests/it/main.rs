@@ -7,6 +7,7 @@ mod stand_in;
 
 mod auth;
 mod cli;
+mod custom_resource;
 mod kill;
 mod lambda;
 mod lambda_runtime;

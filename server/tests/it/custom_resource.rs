@@ -1,0 +1,166 @@
+//! The `athena-setup` entry (the real binary through the Runtime API stand-in) always answers
+//! CloudFormation's ResponseURL: FAILED with a reason, before its deadline, when Athena cannot be
+//! reached; SUCCESS for a Delete, which removes nothing. The answer is a PUT with an empty
+//! Content-Type and a body under 4 096 bytes, as the presigned URL requires.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use test_support::RuntimeApi;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dynamo-lake");
+
+/// A stand-in for the presigned ResponseURL: records each request (head, body) and answers 200.
+fn response_url() -> (String, mpsc::Receiver<(String, String)>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let url = format!(
+        "http://{}/cfn-response?X-Amz-Signature=abc",
+        listener.local_addr().expect("addr")
+    );
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let (head, mut body) = loop {
+                let n = stream.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break (String::from_utf8_lossy(&buf).to_string(), Vec::new());
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break (
+                        String::from_utf8_lossy(&buf[..i]).to_string(),
+                        buf[i + 4..].to_vec(),
+                    );
+                }
+            };
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            while body.len() < length {
+                let n = stream.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..n]);
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = tx.send((head, String::from_utf8_lossy(&body).to_string()));
+        }
+    });
+    (url, rx)
+}
+
+fn request(kind: &str, url: &str) -> String {
+    let mut event = serde_json::json!({
+        "RequestType": kind,
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:dynamo-lake-athena-setup",
+        "ResponseURL": url,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/dynamo-lake/5b4e2a90-0000-11f0-0000-0a1b2c3d4e5f",
+        "RequestId": format!("{kind}-6f2b5c1e"),
+        "LogicalResourceId": "AthenaSetup",
+        "ResourceType": "Custom::AthenaSetup",
+        "ResourceProperties": {
+            "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:dynamo-lake-athena-setup"
+        }
+    });
+    if kind != "Create" {
+        event["PhysicalResourceId"] = "dynamo-lake-athena-dynamo_lake.gsi_export".into();
+    }
+    event.to_string()
+}
+
+#[test]
+fn the_custom_resource_always_answers_cloudformation() {
+    let (url, puts) = response_url();
+    let api = RuntimeApi::start(vec![request("Create", &url), request("Delete", &url)]);
+    let started = Instant::now();
+    let mut function = Command::new(BIN)
+        .env_clear()
+        .envs([
+            ("AWS_LAMBDA_RUNTIME_API", api.address()),
+            ("_HANDLER", "athena-setup"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "dynamo-lake-athena-setup"),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256"),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "dynamo-lake-local"),
+            ("AWS_SECRET_ACCESS_KEY", "dynamo-lake-local"),
+            // Nothing listens there: Athena cannot be reached.
+            ("AWS_ENDPOINT_URL_ATHENA", "http://127.0.0.1:9"),
+            ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9"),
+            ("DYNAMO_LAKE_LAKE", "s3://lake-bucket/lake"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the function starts");
+    let answers = api.answers(2, Duration::from_secs(90));
+    let _ = function.kill();
+    let log = function
+        .wait_with_output()
+        .map(|o| String::from_utf8_lossy(&o.stderr).to_string())
+        .unwrap_or_default();
+    assert_eq!(answers.len(), 2, "{answers:?}\n{log}");
+    // Within the invocation's deadline (the stand-in gives 60 s).
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let mut seen = Vec::new();
+    while let Ok(put) = puts.recv_timeout(Duration::from_secs(5)) {
+        seen.push(put);
+    }
+    assert_eq!(seen.len(), 2, "one answer per request: {seen:?}");
+    for (head, body) in &seen {
+        assert!(
+            head.starts_with("PUT /cfn-response?X-Amz-Signature=abc "),
+            "{head}"
+        );
+        let content_type = head.lines().find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type:")
+                .map(|v| v.trim().to_string())
+        });
+        assert!(content_type.as_deref().is_none_or(str::is_empty), "{head}");
+        assert!(body.len() < 4096, "{}", body.len());
+    }
+    let answer = |id: &str| -> serde_json::Value {
+        let (_, body) = seen
+            .iter()
+            .find(|(_, b)| b.contains(id))
+            .unwrap_or_else(|| panic!("no answer for {id}: {seen:?}"));
+        serde_json::from_str(body).expect("json")
+    };
+    let create = answer("Create-6f2b5c1e");
+    assert_eq!(create["Status"], "FAILED", "{create}");
+    let reason = create["Reason"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("Athena"),
+        "the reason names what failed: {reason}"
+    );
+    assert_eq!(create["LogicalResourceId"], "AthenaSetup");
+    assert!(
+        create["PhysicalResourceId"]
+            .as_str()
+            .is_some_and(|p| !p.is_empty())
+    );
+    let delete = answer("Delete-6f2b5c1e");
+    assert_eq!(delete["Status"], "SUCCESS", "{delete}");
+    assert_eq!(
+        delete["PhysicalResourceId"],
+        "dynamo-lake-athena-dynamo_lake.gsi_export"
+    );
+}
