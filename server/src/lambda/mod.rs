@@ -187,7 +187,13 @@ async fn run_report() -> Result<(), lambda_http::Error> {
     let mut state = crate::wiring::open_state(&config)
         .await
         .map_err(|e| format!("{e:#}"))?;
-    state.auth = env.auth.mode().map_err(|e| format!("{e:#}"))?;
+    // Fail closed: without DYNAMO_LAKE_AUTH the function serves only IAM-signed Function URL
+    // requests (a URL created with AuthType NONE then answers 401, never data).
+    state.auth = if std::env::var_os("DYNAMO_LAKE_AUTH").is_some() {
+        env.auth.mode().map_err(|e| format!("{e:#}"))?
+    } else {
+        crate::http::auth::AuthMode::Iam
+    };
     let router = app(state.clone());
     lambda_http::lambda_runtime::run(lambda_http::service_fn(move |event: LambdaEvent<Value>| {
         let (router, state) = (router.clone(), state.clone());
