@@ -84,6 +84,39 @@ pub struct RuntimeApi {
     answers: std::sync::Arc<(std::sync::Mutex<Vec<Answer>>, std::sync::Condvar)>,
 }
 
+/// Reads one HTTP/1.1 request from `stream`: its head (request line and headers) and its body
+/// (by Content-Length); `None` when the connection closes before the head is complete.
+pub fn read_request(stream: &mut std::net::TcpStream) -> Option<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let (head, mut body) = loop {
+        let n = stream.read(&mut chunk).ok().filter(|n| *n > 0)?;
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break (
+                String::from_utf8_lossy(&buf[..i]).to_string(),
+                buf[i + 4..].to_vec(),
+            );
+        }
+    };
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    while body.len() < length {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+        }
+    }
+    Some((head, body))
+}
+
 /// What the function answered to one invocation (or at init).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
@@ -98,7 +131,7 @@ pub struct Answer {
 impl RuntimeApi {
     /// Starts the stand-in on a free loopback port with `events` queued (deadline: 60 s each).
     pub fn start(events: Vec<String>) -> RuntimeApi {
-        use std::io::{Read, Write};
+        use std::io::Write;
         use std::sync::{Arc, Condvar, Mutex};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
         let address = listener.local_addr().expect("address").to_string();
@@ -117,34 +150,9 @@ impl RuntimeApi {
                 let Ok(mut stream) = stream else { continue };
                 let (queue, recorded) = (queue.clone(), recorded.clone());
                 std::thread::spawn(move || {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 8192];
-                    // Read the head, then the body by Content-Length.
-                    let (head, mut body) = loop {
-                        let n = match stream.read(&mut chunk) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => n,
-                        };
-                        buf.extend_from_slice(&chunk[..n]);
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            let head = String::from_utf8_lossy(&buf[..i]).to_string();
-                            break (head, buf[i + 4..].to_vec());
-                        }
+                    let Some((head, body)) = read_request(&mut stream) else {
+                        return;
                     };
-                    let length = head
-                        .lines()
-                        .find_map(|l| {
-                            let (k, v) = l.split_once(':')?;
-                            k.eq_ignore_ascii_case("content-length")
-                                .then(|| v.trim().parse::<usize>().ok())?
-                        })
-                        .unwrap_or(0);
-                    while body.len() < length {
-                        match stream.read(&mut chunk) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => body.extend_from_slice(&chunk[..n]),
-                        }
-                    }
                     let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
                     let reply = |stream: &mut std::net::TcpStream,
                                  status: &str,

@@ -3,7 +3,7 @@
 //! reached; SUCCESS for a Delete, which removes nothing. The answer is a PUT with an empty
 //! Content-Type and a body under 4 096 bytes, as the presigned URL requires.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -23,36 +23,9 @@ fn response_url() -> (String, mpsc::Receiver<(String, String)>) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            let (head, mut body) = loop {
-                let n = stream.read(&mut chunk).unwrap_or(0);
-                if n == 0 {
-                    break (String::from_utf8_lossy(&buf).to_string(), Vec::new());
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                    break (
-                        String::from_utf8_lossy(&buf[..i]).to_string(),
-                        buf[i + 4..].to_vec(),
-                    );
-                }
+            let Some((head, body)) = test_support::read_request(&mut stream) else {
+                continue;
             };
-            let length = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            while body.len() < length {
-                let n = stream.read(&mut chunk).unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                body.extend_from_slice(&chunk[..n]);
-            }
             let _ = stream
                 .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
             let _ = tx.send((head, String::from_utf8_lossy(&body).to_string()));
