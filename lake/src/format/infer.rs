@@ -77,8 +77,8 @@ impl Default for NumberShape {
 }
 
 impl NumberShape {
-    fn observe(&mut self, text: &str) {
-        match Decimal::parse(text) {
+    fn observe(&mut self, parsed: Option<&Decimal>) {
+        match parsed {
             Some(d) => {
                 self.all_i64 &= d.to_i64().is_some();
                 self.max_scale = self.max_scale.max(d.scale());
@@ -144,8 +144,10 @@ impl ContractBuilder {
             seen.kinds |= kind_bit(value);
             match value {
                 AttrValue::N(n) => {
-                    seen.numbers.observe(n);
-                    if !Decimal::double_is_exact(n) {
+                    // Parsed once for both: the exact column's shape and whether a double holds it.
+                    let parsed = Decimal::parse(n);
+                    seen.numbers.observe(parsed.as_ref());
+                    if !parsed.is_some_and(|d| d.round_trips(n)) {
                         seen.inexact += 1;
                     }
                 }

@@ -120,12 +120,22 @@ impl Decimal {
     /// `0.1000000000000000055511151231257827` do not). This is what "a double holds it exactly"
     /// means for a reader: the number it gets back is the number that was written.
     pub fn double_is_exact(text: &str) -> bool {
-        let Some(want) = Decimal::parse(text) else {
-            return false;
-        };
+        Decimal::parse(text).is_some_and(|d| d.round_trips(text))
+    }
+
+    /// [`Decimal::double_is_exact`] for an already parsed `text`. Numbers of at most 15
+    /// significant digits in a double's normal range always round-trip (a double carries 15
+    /// decimal digits), so only longer ones are printed back and compared.
+    pub fn round_trips(&self, text: &str) -> bool {
+        const DOUBLE_DIGITS: usize = 15;
+        if self.digits.len() <= DOUBLE_DIGITS
+            && (-300..=(300 - DOUBLE_DIGITS as i64)).contains(&self.exp)
+        {
+            return true;
+        }
         let Ok(x) = text.trim().parse::<f64>() else {
             return false;
         };
-        x.is_finite() && Decimal::parse(&format!("{x:e}")).is_some_and(|got| got == want)
+        x.is_finite() && Decimal::parse(&format!("{x:e}")).is_some_and(|got| got == *self)
     }
 }

@@ -153,16 +153,28 @@ pub async fn run() -> Result<(), lambda_http::Error> {
     }
 }
 
+/// The settings the function reads from its environment: the flags' `env` names
+/// (`DYNAMO_LAKE_LAKE`, `DYNAMO_LAKE_ENGINE`, `DYNAMO_LAKE_ATHENA_*`, `DYNAMO_LAKE_AUTH`, …), read by
+/// clap with no arguments.
+#[derive(clap::Parser)]
+struct FromEnv {
+    #[command(flatten)]
+    query: crate::cli::args::QueryArgs,
+    #[command(flatten)]
+    auth: crate::cli::args::AuthArgs,
+}
+
+impl FromEnv {
+    fn read() -> Result<FromEnv, lambda_http::Error> {
+        use clap::Parser;
+        Ok(FromEnv::try_parse_from(["dynamo-lake"])
+            .map_err(|e| format!("the Lambda environment is incomplete: {e}"))?)
+    }
+}
+
 /// The Athena setup's settings, from the same environment variables as the report entry's.
 fn setup_settings() -> Result<custom_resource::SetupSettings, lambda_http::Error> {
-    use clap::Parser;
-    #[derive(Parser)]
-    struct FromEnv {
-        #[command(flatten)]
-        query: crate::cli::args::QueryArgs,
-    }
-    let env = FromEnv::try_parse_from(["dynamo-lake"])
-        .map_err(|e| format!("the Lambda environment is incomplete: {e}"))?;
+    let env = FromEnv::read()?;
     Ok(custom_resource::SetupSettings {
         config: env.query.config().map_err(|e| format!("{e:#}"))?,
         years: env.query.athena.projection_years,
@@ -173,16 +185,7 @@ fn setup_settings() -> Result<custom_resource::SetupSettings, lambda_http::Error
 /// flags' `env`: DYNAMO_LAKE_LAKE, DYNAMO_LAKE_ENGINE, DYNAMO_LAKE_ATHENA_*, …); every invocation
 /// is handled by [`handle`].
 async fn run_report() -> Result<(), lambda_http::Error> {
-    use clap::Parser;
-    #[derive(Parser)]
-    struct FromEnv {
-        #[command(flatten)]
-        query: crate::cli::args::QueryArgs,
-        #[command(flatten)]
-        auth: crate::cli::args::AuthArgs,
-    }
-    let env = FromEnv::try_parse_from(["dynamo-lake"])
-        .map_err(|e| format!("the Lambda environment is incomplete: {e}"))?;
+    let env = FromEnv::read()?;
     let config = env.query.config().map_err(|e| format!("{e:#}"))?;
     let mut state = crate::wiring::open_state(&config)
         .await
