@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use lake::format::dates::parse_day;
 use lake::query::datafusion::{DayRange, ReportColumns};
-use lake::query::service::QueryService;
+use lake::query::live::LiveQuery;
 use leptos::prelude::*;
 
 use crate::charts;
@@ -27,8 +27,8 @@ pub type JobsFeed = Arc<
 /// What the server functions need, provided as Leptos context by the server.
 #[derive(Clone)]
 pub struct DashboardState {
-    /// The query service (embedded engine or Athena).
-    pub query: Arc<QueryService>,
+    /// The query service (embedded engine or Athena), once the lake has data.
+    pub query: Arc<LiveQuery>,
     /// What the header shows as the source.
     pub source: String,
     /// Which columns the stat cards count.
@@ -59,7 +59,8 @@ pub async fn dashboard_data(range: RangeInput) -> Result<DashboardData, ServerFn
         .ok_or_else(|| ServerFnError::new("the dashboard has no data source configured"))?;
     let range = parse_range(&range).map_err(ServerFnError::new)?;
     let failed = page_error;
-    let q = &state.query;
+    let service = state.query.service().await.map_err(page_error)?;
+    let q = &*service;
     let breakdown = |column: String| async move {
         Ok::<_, lake::LakeError>(
             q.breakdown(range, &column)
@@ -129,7 +130,14 @@ fn page_error(e: lake::LakeError) -> ServerFnError {
 
 /// The distinct agents.
 pub async fn agents() -> Result<Vec<String>, ServerFnError> {
-    state()?.query.agents().await.map_err(page_error)
+    state()?
+        .query
+        .service()
+        .await
+        .map_err(page_error)?
+        .agents()
+        .await
+        .map_err(page_error)
 }
 
 /// The request body of a report input: only the fields its report uses (from the catalogue).
@@ -167,13 +175,27 @@ pub fn report_body(input: &ReportInput) -> Result<serde_json::Value, String> {
 pub async fn start_report(input: ReportInput) -> Result<String, ServerFnError> {
     let body = report_body(&input).map_err(ServerFnError::new)?;
     let request = lake::query::reports::ReportRequest::from_json(body).map_err(page_error)?;
-    let started = state()?.query.submit(&request).await.map_err(page_error)?;
+    let started = state()?
+        .query
+        .service()
+        .await
+        .map_err(page_error)?
+        .submit(&request)
+        .await
+        .map_err(page_error)?;
     Ok(started.query_execution_id)
 }
 
 /// Waits for a report and returns its rows as text.
 pub async fn fetch_result(id: String, report: String) -> Result<ResultView, ServerFnError> {
-    let page = state()?.query.fetch_all(&id).await.map_err(page_error)?;
+    let page = state()?
+        .query
+        .service()
+        .await
+        .map_err(page_error)?
+        .fetch_all(&id)
+        .await
+        .map_err(page_error)?;
     let text = |v: serde_json::Value| match v {
         serde_json::Value::Null => None,
         serde_json::Value::String(s) => Some(s),

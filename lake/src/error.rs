@@ -124,6 +124,14 @@ pub enum LakeError {
         /// What was looked for.
         expected: String,
     },
+    /// The lake has no data yet (a new deployment before its first export).
+    #[error(
+        "no data yet: the lake at {location} has no export; the first export creates it (run `dynamo-lake export`, or wait for the scheduled one)"
+    )]
+    NoData {
+        /// The lake's location.
+        location: String,
+    },
     /// The lake's manifest exists but cannot be parsed: the run stops and writes nothing.
     #[error(
         "{path}: the lake manifest cannot be read ({reason}); nothing was written. Restore it (for example from S3 versioning or a backup) or move it away to start a new lake"
@@ -229,7 +237,9 @@ impl LakeError {
                 cause: FailureCause::Service,
                 ..
             } => ErrorClass::Internal,
-            LakeError::NoLake { .. } | LakeError::NotFound(_) => ErrorClass::NotFound,
+            LakeError::NoLake { .. } | LakeError::NoData { .. } | LakeError::NotFound(_) => {
+                ErrorClass::NotFound
+            }
             LakeError::Conflict(_) => ErrorClass::Conflict,
             LakeError::StillRunning { .. } => ErrorClass::Retryable,
             LakeError::Aws { kind, .. } => kind.class(),

@@ -5,6 +5,7 @@
 pub mod athena;
 pub mod config;
 pub mod datafusion;
+pub mod live;
 pub mod reports;
 pub mod results;
 pub mod service;

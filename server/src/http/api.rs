@@ -50,6 +50,8 @@ pub async fn stats(
     let s = state
         .dashboard
         .query
+        .service()
+        .await?
         .stats(range, &state.dashboard.columns)
         .await?;
     Ok(Json(serde_json::json!({
@@ -68,7 +70,15 @@ pub async fn query(
 ) -> Result<Json<Started>, AppError> {
     let Json(body) = body.map_err(|e| AppError::bad_request(e.body_text()))?;
     let request = ReportRequest::from_json(body)?;
-    Ok(Json(state.dashboard.query.submit(&request).await?))
+    Ok(Json(
+        state
+            .dashboard
+            .query
+            .service()
+            .await?
+            .submit(&request)
+            .await?,
+    ))
 }
 
 /// Query parameters of `/api/results` and `/api/download`.
@@ -93,6 +103,8 @@ pub async fn results(
     let page = state
         .dashboard
         .query
+        .service()
+        .await?
         .results(
             &p.query_execution_id,
             p.next_token.as_deref(),
@@ -110,20 +122,22 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     let Query(p) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
     let id = p.query_execution_id;
-    Ok(match state.dashboard.query.download(&id).await? {
-        Download::Csv(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{id}.csv\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Download::Redirect(url) => Redirect::to(&url).into_response(),
-    })
+    Ok(
+        match state.dashboard.query.service().await?.download(&id).await? {
+            Download::Csv(bytes) => (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{id}.csv\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+            Download::Redirect(url) => Redirect::to(&url).into_response(),
+        },
+    )
 }
 
 /// `GET /api/daily?from=YYYY-MM-DD&to=YYYY-MM-DD`: rows per day.
@@ -139,7 +153,7 @@ pub async fn daily(
     };
     let range =
         app::ssr::parse_range(&model::RangeInput { from, to }).map_err(AppError::bad_request)?;
-    let days = state.dashboard.query.daily(range).await?;
+    let days = state.dashboard.query.service().await?.daily(range).await?;
     Ok(Json(serde_json::json!({
         "days": days.iter().map(|d| serde_json::json!({"day": d.day.to_string(), "rows": d.rows})).collect::<Vec<_>>(),
     })))
@@ -147,7 +161,7 @@ pub async fn daily(
 
 /// `GET /api/agents`: the distinct agents, for the report form's dropdown.
 pub async fn agents(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
-    let agents = state.dashboard.query.agents().await?;
+    let agents = state.dashboard.query.service().await?.agents().await?;
     Ok(Json(serde_json::json!({ "agents": agents })))
 }
 

@@ -29,16 +29,28 @@ pub async fn report(state: &AppState, payload: Value) -> Result<Value, Diagnosti
     }
     let request = lake::query::reports::ReportRequest::from_json(payload)
         .map_err(|e| lake_diagnostic(&e, "report request"))?;
-    match state.dashboard.query.run(&request).await {
-        Ok(page) => Ok(json!({
-            "report": request.name(),
-            "columns": page.columns,
-            "rows": page.rows,
-            "count": page.rows.len(),
-            "bytesScanned": page.bytes_scanned,
-        })),
-        Err(e) => Err(lake_diagnostic(&e, request.name())),
+    let service =
+        (state.dashboard.query.service().await).map_err(|e| lake_diagnostic(&e, request.name()))?;
+    let page = (service.run(&request).await).map_err(|e| lake_diagnostic(&e, request.name()))?;
+    let answer = json!({
+        "report": request.name(),
+        "columns": page.columns,
+        "rows": page.rows,
+        "count": page.rows.len(),
+        "bytesScanned": page.bytes_scanned,
+    });
+    let size = serde_json::to_vec(&answer).map_or(usize::MAX, |b| b.len());
+    if size > super::MAX_RESPONSE_BYTES {
+        return Err(diagnostic(
+            lake::error::ErrorClass::BadInput.as_str(),
+            format!(
+                "the {} result is {size} bytes as JSON ({} rows), more than a Lambda answer may be (6 MB): lower \"limit\", or start it with POST /api/query on the Function URL and read it in pages from /api/results",
+                request.name(),
+                page.rows.len()
+            ),
+        ));
     }
+    Ok(answer)
 }
 
 fn json_kind(v: &Value) -> &'static str {

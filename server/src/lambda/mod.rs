@@ -17,6 +17,10 @@ use serde_json::Value;
 
 use crate::http::{AppState, app};
 
+/// The largest answer this function gives: Lambda refuses a synchronous (and a buffered Function
+/// URL) response over 6 MB (6 291 556 bytes); a little is left for the envelope.
+pub const MAX_RESPONSE_BYTES: usize = 6_000_000;
+
 /// What an invocation is, by the shape of its payload.
 #[derive(Debug)]
 pub enum Invocation {

@@ -1,0 +1,118 @@
+//! The query service of a lake that may not exist yet. A freshly deployed stack has a dashboard
+//! before its first export has written anything: the server must start, say "no data yet" on the
+//! page and in the API, and answer with data as soon as the first commit lands, without a restart.
+//! [`LiveQuery`] opens the [`QueryService`] once the lake has a manifest and keeps it; until then
+//! every call looks again (at most once per [`RECHECK`]) and answers [`LakeError::NoData`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Mutex;
+
+use super::config::QueryConfig;
+use super::service::QueryService;
+use crate::storage::manifest::Manifest;
+use crate::{LakeError, Result};
+
+/// How often a server without data looks for the lake's manifest again.
+pub const RECHECK: Duration = Duration::from_secs(5);
+
+/// A query service that becomes available when the lake does.
+pub struct LiveQuery {
+    config: QueryConfig,
+    state: Mutex<Slot>,
+}
+
+struct Slot {
+    service: Option<Arc<QueryService>>,
+    checked: Option<Instant>,
+}
+
+impl LiveQuery {
+    /// Opens the service when the lake has data; a lake with no manifest yet is not an error (the
+    /// service opens on a later call). Every other failure (a damaged manifest, a refused
+    /// bucket, a bad setting) is.
+    pub async fn open(config: QueryConfig) -> Result<LiveQuery> {
+        let service = try_open(&config).await?.map(Arc::new);
+        if service.is_none() {
+            tracing::warn!(lake = %config.lake, "the lake has no data yet; the first export creates it");
+        }
+        Ok(LiveQuery {
+            config,
+            state: Mutex::new(Slot {
+                service,
+                checked: Some(Instant::now()),
+            }),
+        })
+    }
+
+    /// The service, or [`LakeError::NoData`] while the lake has none.
+    pub async fn service(&self) -> Result<Arc<QueryService>> {
+        let mut slot = self.state.lock().await;
+        if let Some(service) = &slot.service {
+            return Ok(service.clone());
+        }
+        let due = slot.checked.is_none_or(|at| at.elapsed() >= RECHECK);
+        if due {
+            slot.checked = Some(Instant::now());
+            if let Some(service) = try_open(&self.config).await? {
+                tracing::info!(lake = %self.config.lake, "the lake has data now");
+                let service = Arc::new(service);
+                slot.service = Some(service.clone());
+                return Ok(service);
+            }
+        }
+        Err(LakeError::NoData {
+            location: self.config.lake.to_string(),
+        })
+    }
+
+    /// Whether the lake had data at the last look (for health answers).
+    pub async fn has_data(&self) -> bool {
+        self.service().await.is_ok()
+    }
+}
+
+/// The service, or `None` when the lake has no manifest yet. Athena is only queried once the lake
+/// exists: the export that writes the first commit also creates the Athena table.
+async fn try_open(config: &QueryConfig) -> Result<Option<QueryService>> {
+    match Manifest::read_at(&config.lake, &config.s3).await {
+        Ok(_) => {}
+        Err(LakeError::NoLake { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    QueryService::open(config).await.map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_empty_folder_is_no_data_until_a_manifest_appears() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = QueryConfig::local(dir.path(), "t");
+        let live = LiveQuery::open(config)
+            .await
+            .expect("an empty lake is not an error");
+        let err = live.service().await.err().expect("no data yet");
+        assert_eq!(err.class(), crate::error::ErrorClass::NotFound);
+        assert!(
+            err.to_string().contains(&dir.path().display().to_string())
+                && err.to_string().contains("no data yet"),
+            "{err}"
+        );
+        assert!(!live.has_data().await);
+    }
+
+    #[tokio::test]
+    async fn a_damaged_manifest_is_an_error_at_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let meta = dir.path().join("_dynamo_lake");
+        std::fs::create_dir_all(&meta).expect("mkdir");
+        std::fs::write(meta.join("manifest.json"), b"{not json").expect("write");
+        let config = QueryConfig::local(dir.path(), "t");
+        let err = LiveQuery::open(config).await.err().expect("damaged");
+        assert!(matches!(err, LakeError::CorruptManifest { .. }), "{err}");
+    }
+}
