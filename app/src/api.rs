@@ -24,8 +24,13 @@ pub async fn start_report(input: ReportInput) -> Result<String, ServerFnError> {
     crate::ssr::start_report(input).await
 }
 
-/// Waits for a started report and returns its whole result.
+/// Waits for a started report and returns one page of its result (`next_token`: the page after
+/// the one before).
 #[server(prefix = "/_sfn", endpoint = "fetch_result")]
-pub async fn fetch_result(id: String, report: String) -> Result<ResultView, ServerFnError> {
-    crate::ssr::fetch_result(id, report).await
+pub async fn fetch_result(
+    id: String,
+    report: String,
+    next_token: Option<String>,
+) -> Result<ResultView, ServerFnError> {
+    crate::ssr::fetch_result(id, report, next_token).await
 }

@@ -186,14 +186,19 @@ pub async fn start_report(input: ReportInput) -> Result<String, ServerFnError> {
     Ok(started.query_execution_id)
 }
 
-/// Waits for a report and returns its rows as text.
-pub async fn fetch_result(id: String, report: String) -> Result<ResultView, ServerFnError> {
+/// Waits for a report and returns one page of its rows as text (`next_token` from the page
+/// before): pages are capped by rows and bytes, so each answer fits in a Lambda response.
+pub async fn fetch_result(
+    id: String,
+    report: String,
+    next_token: Option<String>,
+) -> Result<ResultView, ServerFnError> {
     let page = state()?
         .query
         .service()
         .await
         .map_err(page_error)?
-        .fetch_all(&id)
+        .page_when_done(&id, next_token.as_deref())
         .await
         .map_err(page_error)?;
     let text = |v: serde_json::Value| match v {
@@ -218,5 +223,6 @@ pub async fn fetch_result(id: String, report: String) -> Result<ResultView, Serv
             .map(|r| r.into_iter().map(text).collect())
             .collect(),
         bytes_scanned: page.bytes_scanned,
+        next_token: page.next_token,
     })
 }

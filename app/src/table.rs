@@ -144,6 +144,7 @@ mod tests {
                 vec![None, Some("9.5".into()), Some("x,y".into())],
             ],
             bytes_scanned: None,
+            next_token: None,
         }
     }
 

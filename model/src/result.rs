@@ -13,7 +13,8 @@ pub struct ResultColumn {
     pub ty: String,
 }
 
-/// A finished result as the page shows it: every value as text (`None` = NULL).
+/// A finished result as the page shows it, one server page at a time: every value as text
+/// (`None` = NULL).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultView {
     /// The query's id (for the server's CSV download).
@@ -22,8 +23,11 @@ pub struct ResultView {
     pub report: String,
     /// Columns.
     pub columns: Vec<ResultColumn>,
-    /// Rows.
+    /// Rows (of this page, or of every page loaded so far).
     pub rows: Vec<Vec<Option<String>>>,
     /// Bytes the engine read, when it knows.
     pub bytes_scanned: Option<u64>,
+    /// The token of the next page; `None` once every row is here.
+    #[serde(default)]
+    pub next_token: Option<String>,
 }

@@ -77,10 +77,12 @@ pub fn moto() -> StandIn {
 /// A stand-in for the Lambda Runtime API (what Lambda offers a function's process): it hands the
 /// queued events to `GET /2018-06-01/runtime/invocation/next` one at a time, with the headers
 /// Lambda sends, and records what the function posts to `…/{id}/response`, `…/{id}/error` and
-/// `…/init/error`. Once the queue is empty, `next` waits (as Lambda's does) until the stand-in is
+/// `…/init/error`. Once the queue is empty, `next` waits (as Lambda's does) for [`Self::push`] or until the stand-in is
 /// dropped. Runs the real binary the way Lambda does: set `AWS_LAMBDA_RUNTIME_API` to [`Self::address`].
 pub struct RuntimeApi {
     address: String,
+    queue: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(String, String)>>>,
+    pushed: std::sync::atomic::AtomicUsize,
     answers: std::sync::Arc<(std::sync::Mutex<Vec<Answer>>, std::sync::Condvar)>,
 }
 
@@ -145,6 +147,8 @@ impl RuntimeApi {
                 .collect::<Vec<_>>(),
         )));
         let recorded = answers.clone();
+        let pushed = std::sync::atomic::AtomicUsize::new(queue.lock().expect("queue").len());
+        let shared = queue.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -165,11 +169,13 @@ impl RuntimeApi {
                         );
                     };
                     if path.ends_with("/runtime/invocation/next") {
-                        let next = queue.lock().expect("queue").pop_front();
-                        let Some((id, event)) = next else {
-                            // Nothing more to do: hold the request open, as Lambda would.
-                            std::thread::sleep(std::time::Duration::from_secs(3600));
-                            return;
+                        // Nothing queued: hold the request open until an event is pushed, as
+                        // Lambda would.
+                        let (id, event) = loop {
+                            if let Some(next) = queue.lock().expect("queue").pop_front() {
+                                break next;
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(20));
                         };
                         let deadline = std::time::SystemTime::now()
                             .duration_since(std::time::UNIX_EPOCH)
@@ -205,12 +211,56 @@ impl RuntimeApi {
                 });
             }
         });
-        RuntimeApi { address, answers }
+        RuntimeApi {
+            address,
+            queue: shared,
+            pushed,
+            answers,
+        }
+    }
+
+    /// Queues one more event (the function receives it after the ones before).
+    pub fn push(&self, event: String) {
+        let n = self
+            .pushed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.queue
+            .lock()
+            .expect("queue")
+            .push_back((format!("req-{n:04}"), event));
     }
 
     /// `127.0.0.1:PORT`, the value of `AWS_LAMBDA_RUNTIME_API`.
     pub fn address(&self) -> &str {
         &self.address
+    }
+
+    /// Runs a function's process against this stand-in as Lambda does: `command` (the binary,
+    /// or a wrapper such as qemu with the binary as its argument) gets an environment of only
+    /// `env` and `AWS_LAMBDA_RUNTIME_API`. Waits for `n` answers (or `timeout`), then stops the
+    /// process; returns every answer so far and what the process wrote to its standard error.
+    pub fn run(
+        &self,
+        mut command: Command,
+        env: &[(&str, &str)],
+        n: usize,
+        timeout: std::time::Duration,
+    ) -> (Vec<Answer>, String) {
+        let mut function = command
+            .env_clear()
+            .envs(env.iter().copied())
+            .env("AWS_LAMBDA_RUNTIME_API", self.address())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("the function does not start: {command:?}: {e}"));
+        let answers = self.answers(n, timeout);
+        let _ = function.kill();
+        let log = function
+            .wait_with_output()
+            .map(|o| String::from_utf8_lossy(&o.stderr).to_string())
+            .unwrap_or_default();
+        (answers, log)
     }
 
     /// Waits until `n` answers arrived (or `timeout`), and returns every answer so far.

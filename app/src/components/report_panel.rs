@@ -1,5 +1,7 @@
 //! The report panel: the report type select, the chosen report's inputs (from the catalogue in
-//! `model`), the Run button, the run's status line, and the result once it arrives.
+//! `model`), the Run button, the run's status line, and the result once it arrives: its first
+//! server page, then the next ones on "Load more rows" (pages are capped by rows and bytes, so each
+//! answer fits in a Lambda response).
 
 use leptos::prelude::*;
 
@@ -36,7 +38,7 @@ async fn run(input: ReportInput) -> (Option<ResultView>, Outcome) {
     let started = now_ms();
     let result = async {
         let id = start_report(input.clone()).await?;
-        fetch_result(id, input.query.clone()).await
+        fetch_result(id, input.query.clone(), None).await
     }
     .await;
     match result {
@@ -66,6 +68,25 @@ pub fn ReportPanel() -> impl IntoView {
             result.set(r);
             outcome.set(Some(o));
         }
+    });
+    // The next server page, appended to the rows shown.
+    let more = Action::new_local(move |shown: &ResultView| {
+        let (id, report, token) = (
+            shown.id.clone(),
+            shown.report.clone(),
+            shown.next_token.clone(),
+        );
+        async move { fetch_result(id, report, token).await }
+    });
+    Effect::new(move |_| match more.value().get() {
+        Some(Ok(page)) => result.update(|r| {
+            if let Some(r) = r.as_mut().filter(|r| r.id == page.id) {
+                r.rows.extend(page.rows);
+                r.next_token = page.next_token;
+            }
+        }),
+        Some(Err(e)) => outcome.set(Some(Outcome::Failed(short_error(&e)))),
+        None => {}
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -127,8 +148,9 @@ pub fn ReportPanel() -> impl IntoView {
                     }
                     match (outcome.get(), result.get()) {
                         (Some(Outcome::Done { ms }), Some(r)) => format!(
-                            "{} rows in {} ms{}",
+                            "{}{} rows in {} ms{}",
                             r.rows.len(),
+                            if r.next_token.is_some() { "+" } else { "" },
                             ms.max(0.0).round() as u64,
                             r.bytes_scanned.map(|b| format!(" · {} scanned", bytes(b))).unwrap_or_default()
                         ),
@@ -141,6 +163,18 @@ pub fn ReportPanel() -> impl IntoView {
                 _ => None,
             }}
             {move || result.get().map(|r| view! { <ResultsTable result=r/> })}
+            {move || result.with(|r| r.as_ref().is_some_and(|r| r.next_token.is_some())).then(|| view! {
+                <p class="row more">
+                    <button type="button" id="load-more" class="secondary"
+                        prop:disabled=move || more.pending().get()
+                        on:click=move |_| {
+                            if let Some(r) = result.get_untracked() {
+                                more.dispatch(r);
+                            }
+                        }>"Load more rows"</button>
+                    <span class="hint">"More rows are on the server; the CSV link has them all."</span>
+                </p>
+            })}
         </section>
     }
 }

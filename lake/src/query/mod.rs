@@ -59,6 +59,25 @@ pub struct ResultPage {
 /// Rows at most in one page (Athena's own cap on GetQueryResults).
 pub const MAX_PAGE_ROWS: usize = 1000;
 
+/// Bytes of row JSON at most in one page (at least one row is always returned, and one DynamoDB
+/// item is at most 400 KB): a page stays far below Lambda's 6 MB response limit whatever the rows
+/// hold.
+pub const MAX_PAGE_BYTES: usize = 1 << 20;
+
+/// How many of `rows`, from the first, fit in `budget` bytes of JSON (at least one).
+pub fn rows_within(rows: &[Vec<serde_json::Value>], budget: usize) -> usize {
+    let mut used = 0usize;
+    for (i, row) in rows.iter().enumerate() {
+        // The row's JSON and its separator.
+        let size = serde_json::to_vec(row).map_or(usize::MAX, |b| b.len()) + 1;
+        if i > 0 && used.saturating_add(size) > budget {
+            return i;
+        }
+        used = used.saturating_add(size);
+    }
+    rows.len()
+}
+
 /// A user value bound to a `?` placeholder of a report's SQL. It never becomes part of the SQL
 /// text: DataFusion binds it as a typed parameter, Athena receives it in `ExecutionParameters`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,9 @@
 //! Results of the embedded engine, kept outside the process (a local folder or an S3 prefix) so
-//! that `results` and `download` work whichever instance answers: `<id>.json` holds the columns
-//! and rows, `<id>.csv` the download. Arrow values become JSON and CSV here.
+//! that `results` and `download` work whichever instance answers: `<id>.csv` is the download,
+//! `<id>/<n>.json` the rows in pages (at most [`MAX_PAGE_ROWS`] rows and [`MAX_PAGE_BYTES`] of
+//! JSON each, so a request reads one page, not the whole result), and `<id>.json` the columns and
+//! the page count, written last (it makes the result visible). Arrow values become JSON and CSV
+//! here.
 
 use std::path::PathBuf;
 
@@ -13,7 +16,7 @@ use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::ResultColumn;
+use super::{MAX_PAGE_BYTES, MAX_PAGE_ROWS, ResultColumn, rows_within};
 use crate::format::item::base64_bytes;
 use crate::storage::S3Prefix;
 use crate::{LakeError, Result};
@@ -38,6 +41,19 @@ pub struct StoredResult {
     pub bytes_scanned: Option<u64>,
 }
 
+/// What `<id>.json` holds: everything about a stored result but its rows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResultHeader {
+    /// Columns.
+    pub columns: Vec<ResultColumn>,
+    /// Bytes of Parquet read.
+    pub bytes_scanned: Option<u64>,
+    /// Rows in all.
+    pub rows: usize,
+    /// Pages the rows are stored in.
+    pub pages: usize,
+}
+
 /// Whether `id` can be a query id of ours (a UUID): anything else is refused before it is used
 /// in a path or key.
 pub fn valid_id(id: &str) -> bool {
@@ -48,9 +64,11 @@ impl ResultStore {
     async fn put(&self, name: &str, bytes: Vec<u8>) -> Result<()> {
         match self {
             ResultStore::Local(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| LakeError::io(dir, e))?;
                 let path = dir.join(name);
-                let temp = dir.join(format!(".{name}.tmp"));
+                let parent = path.parent().unwrap_or(dir);
+                std::fs::create_dir_all(parent).map_err(|e| LakeError::io(parent, e))?;
+                let file = path.file_name().map(|f| f.to_string_lossy().to_string());
+                let temp = parent.join(format!(".{}.tmp", file.unwrap_or_default()));
                 std::fs::write(&temp, bytes).map_err(|e| LakeError::io(&temp, e))?;
                 std::fs::rename(&temp, &path).map_err(|e| LakeError::io(&path, e))
             }
@@ -72,22 +90,74 @@ impl ResultStore {
         }
     }
 
-    /// Saves a finished result: the CSV first, the JSON (which makes the result visible) last.
+    /// Saves a finished result: the CSV first, then the pages, the header (which makes the result
+    /// visible) last.
     pub async fn save(&self, id: &str, result: &StoredResult) -> Result<()> {
         self.put(&format!("{id}.csv"), to_csv(result).into_bytes())
             .await?;
-        self.put(&format!("{id}.json"), serde_json::to_vec(result)?)
+        let mut pages = 0usize;
+        let mut rest = result.rows.as_slice();
+        while !rest.is_empty() {
+            let n = rows_within(&rest[..rest.len().min(MAX_PAGE_ROWS)], MAX_PAGE_BYTES);
+            let (page, after) = rest.split_at(n);
+            self.put(&format!("{id}/{pages}.json"), serde_json::to_vec(page)?)
+                .await?;
+            pages += 1;
+            rest = after;
+        }
+        let header = ResultHeader {
+            columns: result.columns.clone(),
+            bytes_scanned: result.bytes_scanned,
+            rows: result.rows.len(),
+            pages,
+        };
+        self.put(&format!("{id}.json"), serde_json::to_vec(&header)?)
             .await
     }
 
-    /// Loads a result; `NotFound` for an unknown id.
-    pub async fn load(&self, id: &str) -> Result<StoredResult> {
+    /// A result's columns and size; `NotFound` for an unknown id.
+    pub async fn header(&self, id: &str) -> Result<ResultHeader> {
         if !valid_id(id) {
             return Err(LakeError::NotFound(format!("no query {id:?}")));
         }
         match self.get(&format!("{id}.json")).await? {
             Some(bytes) => Ok(serde_json::from_slice(&bytes)?),
             None => Err(LakeError::NotFound(format!("no query {id}"))),
+        }
+    }
+
+    /// The rows of page `n` of a result whose header is `header`.
+    pub async fn page(&self, id: &str, header: &ResultHeader, n: usize) -> Result<Vec<Vec<Value>>> {
+        if n >= header.pages {
+            return Ok(Vec::new());
+        }
+        let name = format!("{id}/{n}.json");
+        match self.get(&name).await? {
+            Some(bytes) => Ok(serde_json::from_slice(&bytes)?),
+            None => Err(LakeError::NotFound(format!(
+                "page {n} of query {id} is missing from the results store"
+            ))),
+        }
+    }
+
+    /// Where the CSV of a result can be fetched without passing through this process: a
+    /// presigned URL when results live in S3, `None` for a local folder. `NotFound` for an
+    /// unknown id.
+    pub async fn csv_link(
+        &self,
+        id: &str,
+        expires_in: std::time::Duration,
+    ) -> Result<Option<String>> {
+        if !valid_id(id) {
+            return Err(LakeError::NotFound(format!("no query {id:?}")));
+        }
+        match self {
+            ResultStore::Local(_) => Ok(None),
+            ResultStore::S3(prefix) => prefix
+                .presigned_get(&format!("{id}.csv"), expires_in)
+                .await?
+                .map(Some)
+                .ok_or_else(|| LakeError::NotFound(format!("no query {id}"))),
         }
     }
 

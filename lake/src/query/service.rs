@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::reports::{Dialect, RenderedQuery, ReportRequest, ReportSchema, agents_sql};
 use super::results::{ResultStore, StoredResult, columns_of, rows_of};
-use super::{MAX_PAGE_ROWS, QueryState, ResultPage, SqlParam};
+use super::{MAX_PAGE_BYTES, MAX_PAGE_ROWS, QueryState, ResultPage, SqlParam, rows_within};
 use crate::query::athena::AthenaEngine;
 use crate::query::datafusion::{DailyCount, DayRange, LakeEngine, ReportColumns, Stats};
 use crate::query::sqlguard::{GuardPolicy, guard};
@@ -139,7 +139,9 @@ impl QueryService {
         }
     }
 
-    /// One page of a query's result (`next_token` from the previous page).
+    /// One page of a query's result (`next_token` from the previous page): at most `max_rows`
+    /// rows (itself capped at [`MAX_PAGE_ROWS`]) and [`MAX_PAGE_BYTES`] of row JSON, so that a
+    /// page always fits in a Lambda response; the next token continues exactly after it.
     pub async fn results(
         &self,
         id: &str,
@@ -149,52 +151,89 @@ impl QueryService {
         let max_rows = max_rows.clamp(1, MAX_PAGE_ROWS);
         match &self.backend {
             Backend::DataFusion { results, .. } => {
-                let stored = results.load(id).await?;
-                let offset = match next_token {
-                    None => 0,
-                    Some(t) => t.parse::<usize>().map_err(|_| {
-                        LakeError::InvalidInput(format!("nextToken {t:?} is not one of ours"))
-                    })?,
+                // Stored pages are already within the byte budget; a smaller `max_rows` reads
+                // part of one (the token is `<page>.<row in it>`).
+                let header = results.header(id).await?;
+                let (n, skip) = match next_token {
+                    None => (0, 0),
+                    Some(t) => t
+                        .split_once('.')
+                        .and_then(|(n, k)| Some((n.parse().ok()?, k.parse().ok()?)))
+                        .ok_or_else(|| bad_token(t))?,
                 };
-                let end = (offset + max_rows).min(stored.rows.len());
-                let rows = stored.rows.get(offset..end).unwrap_or_default().to_vec();
+                let stored = results.page(id, &header, n).await?;
+                let from = skip.min(stored.len());
+                let end = (from + max_rows).min(stored.len());
+                let next_token = if end < stored.len() {
+                    Some(format!("{n}.{end}"))
+                } else {
+                    (n + 1 < header.pages).then(|| format!("{}.0", n + 1))
+                };
                 Ok(ResultPage {
                     state: QueryState::Succeeded,
-                    columns: stored.columns,
-                    rows,
-                    next_token: (end < stored.rows.len()).then(|| end.to_string()),
-                    bytes_scanned: stored.bytes_scanned,
-                })
-            }
-            Backend::Athena(athena) => athena.page(id, next_token, max_rows).await,
-        }
-    }
-
-    /// Waits for a started query (Athena) and returns its whole result.
-    pub async fn fetch_all(&self, id: &str) -> Result<ResultPage> {
-        match &self.backend {
-            // One read of the stored result, not one per page.
-            Backend::DataFusion { results, .. } => {
-                let stored = results.load(id).await?;
-                Ok(ResultPage {
-                    state: QueryState::Succeeded,
-                    columns: stored.columns,
-                    rows: stored.rows,
-                    next_token: None,
-                    bytes_scanned: stored.bytes_scanned,
+                    columns: header.columns,
+                    rows: stored[from..end].to_vec(),
+                    next_token,
+                    bytes_scanned: header.bytes_scanned,
                 })
             }
             Backend::Athena(athena) => {
-                athena.wait_succeeded(id).await?;
-                all_pages(athena, id).await
+                // A page Athena returned may be cut by the byte budget: the token then names
+                // Athena's page (its token and size) and how many of its rows were returned.
+                let cut = next_token.map(CutToken::parse).transpose()?;
+                let (inner, size, skip) = match &cut {
+                    Some(c) => (c.inner.as_deref(), c.size, c.skip),
+                    None => (None, max_rows, 0),
+                };
+                let mut page = athena.page(id, inner, size).await?;
+                let rest = page.rows.split_off(skip.min(page.rows.len()));
+                let take = rows_within(&rest, MAX_PAGE_BYTES);
+                if take < rest.len() {
+                    page.next_token = Some(
+                        CutToken {
+                            size,
+                            skip: skip + take,
+                            inner: inner.map(str::to_string),
+                        }
+                        .render(),
+                    );
+                } else {
+                    page.next_token = page.next_token.map(|t| {
+                        CutToken {
+                            size: max_rows,
+                            skip: 0,
+                            inner: Some(t),
+                        }
+                        .render()
+                    });
+                }
+                page.rows = rest;
+                page.rows.truncate(take);
+                Ok(page)
             }
         }
     }
 
-    /// The whole result as CSV (DataFusion), or where to fetch it (Athena: a presigned URL).
+    /// One page of a query's result once it is done (waiting for Athena first): what the
+    /// dashboard reads, page by page.
+    pub async fn page_when_done(&self, id: &str, next_token: Option<&str>) -> Result<ResultPage> {
+        if let Backend::Athena(athena) = &self.backend {
+            athena.wait_succeeded(id).await?;
+        }
+        self.results(id, next_token, MAX_PAGE_ROWS).await
+    }
+
+    /// Where to fetch the whole result as CSV: a presigned URL whenever it lives in S3 (Athena's
+    /// result file, or the embedded engine's results prefix), the CSV itself from a local folder.
     pub async fn download(&self, id: &str) -> Result<Download> {
         match &self.backend {
-            Backend::DataFusion { results, .. } => Ok(Download::Csv(results.csv(id).await?)),
+            // Results in S3 are fetched from S3 directly: a Lambda response could not carry them.
+            Backend::DataFusion { results, .. } => {
+                match results.csv_link(id, DOWNLOAD_URL_LIFETIME).await? {
+                    Some(url) => Ok(Download::Redirect(url)),
+                    None => Ok(Download::Csv(results.csv(id).await?)),
+                }
+            }
             Backend::Athena(athena) => Ok(Download::Redirect(
                 athena.download_url(id, DOWNLOAD_URL_LIFETIME).await?,
             )),
@@ -398,5 +437,93 @@ mod tests {
         let counted = super::super::reports::daily_rows(&page.rows).expect("days");
         assert_eq!(counted.len(), days.len());
         assert_eq!(counted.last().map(|d| d.day.as_str()), Some("2025-12-31"));
+    }
+}
+
+fn bad_token(t: &str) -> LakeError {
+    LakeError::InvalidInput(format!("nextToken {t:?} is not one of ours"))
+}
+
+/// The next token of an Athena result read in pages smaller than Athena's: Athena's own token
+/// (`None`: its first page), the page size it was read with, and how many of its rows were
+/// already returned. Rendered `p<size>.<skip>.<athena token>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CutToken {
+    size: usize,
+    skip: usize,
+    inner: Option<String>,
+}
+
+impl CutToken {
+    fn parse(t: &str) -> Result<CutToken> {
+        let parsed = (|| {
+            let rest = t.strip_prefix('p')?;
+            let (size, rest) = rest.split_once('.')?;
+            let (skip, inner) = rest.split_once('.')?;
+            Some(CutToken {
+                size: size
+                    .parse()
+                    .ok()
+                    .filter(|s| (1..=MAX_PAGE_ROWS).contains(s))?,
+                skip: skip.parse().ok()?,
+                inner: (!inner.is_empty()).then(|| inner.to_string()),
+            })
+        })();
+        parsed.ok_or_else(|| bad_token(t))
+    }
+
+    fn render(&self) -> String {
+        format!(
+            "p{}.{}.{}",
+            self.size,
+            self.skip,
+            self.inner.as_deref().unwrap_or("")
+        )
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    #[test]
+    fn cut_tokens_round_trip_and_refuse_what_is_not_ours() {
+        for t in [
+            CutToken {
+                size: 1000,
+                skip: 0,
+                inner: Some("AYADeJ+/abc==.x".into()),
+            },
+            CutToken {
+                size: 7,
+                skip: 3,
+                inner: None,
+            },
+        ] {
+            assert_eq!(CutToken::parse(&t.render()).expect("ours"), t);
+        }
+        for bad in [
+            "",
+            "12",
+            "p0.1.x",
+            "p1001.0.x",
+            "px.0.x",
+            "p5.-1.x",
+            "q5.0.x",
+        ] {
+            assert!(CutToken::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pages_hold_at_least_one_row_and_stay_within_the_budget() {
+        let row = |n: usize| vec![serde_json::Value::String("x".repeat(n))];
+        let rows: Vec<_> = (0..10).map(|_| row(300_000)).collect();
+        let n = rows_within(&rows, MAX_PAGE_BYTES);
+        assert_eq!(n, 3, "three 300 KB rows fit in 1 MiB, four do not");
+        assert_eq!(rows_within(&[row(5_000_000)], MAX_PAGE_BYTES), 1);
+        let small: Vec<_> = (0..1000).map(|_| row(10)).collect();
+        assert_eq!(rows_within(&small, MAX_PAGE_BYTES), 1000);
+        assert_eq!(rows_within(&[], MAX_PAGE_BYTES), 0);
     }
 }

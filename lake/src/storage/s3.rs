@@ -120,6 +120,29 @@ impl S3Prefix {
         }
     }
 
+    /// A presigned GET URL of `relative`, valid for `expires_in`; `Ok(None)` when there is no
+    /// such object (checked first: a link to nothing would only fail in the browser).
+    pub async fn presigned_get(
+        &self,
+        relative: &str,
+        expires_in: std::time::Duration,
+    ) -> Result<Option<String>> {
+        use object_store::signer::Signer;
+        let url = self.url(relative);
+        match self.store.head(&self.key(relative)).await {
+            Ok(_) => {}
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(s3_error(&url, "read", e)),
+        }
+        // object_store takes an `http::Method` without re-exporting it; its default is GET.
+        let signed = self
+            .store
+            .signed_url(Default::default(), &self.key(relative), expires_in)
+            .await
+            .map_err(|e| s3_error(&url, "presign", e))?;
+        Ok(Some(signed.to_string()))
+    }
+
     /// Uploads the local file `source` as `relative`: one PUT when small, otherwise a multipart
     /// upload that is completed only when every part is in (and aborted on failure).
     pub async fn upload(&self, source: &Path, relative: &str) -> Result<u64> {

@@ -3,7 +3,7 @@
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{Uri, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use lake::query::reports::ReportRequest;
@@ -114,8 +114,9 @@ pub async fn results(
     Ok(Json(page))
 }
 
-/// `GET /api/download?queryExecutionId=…`: the whole result as CSV (a 302 to a presigned URL of
-/// Athena's result file with the Athena engine).
+/// `GET /api/download?queryExecutionId=…`: the whole result as CSV: a 302 to a presigned URL
+/// whenever the result lives in S3 (Athena's result file, or the results prefix of the embedded
+/// engine), the CSV itself from a local results folder.
 pub async fn download(
     State(state): State<AppState>,
     params: Result<Query<ResultParams>, QueryRejection>,
@@ -135,7 +136,15 @@ pub async fn download(
                 bytes,
             )
                 .into_response(),
-            Download::Redirect(url) => Redirect::to(&url).into_response(),
+            // A 302 (what S3-style download links use): the browser GETs the presigned URL.
+            Download::Redirect(url) => (
+                axum::http::StatusCode::FOUND,
+                [
+                    (header::LOCATION, url),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+            )
+                .into_response(),
         },
     )
 }

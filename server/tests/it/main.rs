@@ -10,6 +10,7 @@ mod cli;
 mod custom_resource;
 mod kill;
 mod lambda;
+mod lambda_report;
 mod lambda_runtime;
 mod query_api;
 mod routes;
