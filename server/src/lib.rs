@@ -5,12 +5,14 @@
 //! - [`wiring`]: configuration → services, once;
 //! - [`http`]: the router, its state, errors, the REST API and the embedded bundle;
 //! - [`lambda`]: the Lambda entry, one file per kind of invocation;
-//! - [`demo`]: the demo's sample data and lake.
+//! - [`demo`]: the demo's sample data and lake;
+//! - [`secrets`]: the dashboard token from Secrets Manager.
 
 pub mod cli;
 pub mod demo;
 pub mod http;
 pub mod lambda;
+pub mod secrets;
 pub mod wiring;
 
 pub use http::{AppState, app};

@@ -267,12 +267,26 @@ pub struct AuthArgs {
     /// prefer the environment variable).
     #[arg(long, env = "DYNAMO_LAKE_AUTH_TOKEN", hide_env_values = true)]
     pub auth_token: Option<String>,
+    /// Read the token for --auth token from this AWS Secrets Manager secret instead (once, at
+    /// start; what the deployed function does).
+    #[arg(
+        long,
+        env = "DYNAMO_LAKE_AUTH_SECRET_ARN",
+        value_name = "ARN",
+        conflicts_with = "auth_token"
+    )]
+    pub auth_secret_arn: Option<String>,
 }
 
 impl AuthArgs {
-    /// The mode these settings describe.
-    pub fn mode(&self) -> anyhow::Result<crate::http::auth::AuthMode> {
-        crate::http::auth::AuthMode::from_settings(&self.auth, self.auth_token.as_deref())
+    /// The mode these settings describe, with the token read from Secrets Manager when a secret
+    /// is named.
+    pub async fn mode(&self) -> anyhow::Result<crate::http::auth::AuthMode> {
+        let token = match &self.auth_secret_arn {
+            Some(arn) => Some(crate::secrets::read_token(arn).await?),
+            None => self.auth_token.clone(),
+        };
+        crate::http::auth::AuthMode::from_settings(&self.auth, token.as_deref())
     }
 }
 

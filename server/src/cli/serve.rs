@@ -23,7 +23,7 @@ pub struct ServeArgs {
 /// Runs `serve`: checks the auth settings and binds first (a busy port is reported before any
 /// work), then opens the lake. A non-loopback address needs a token (or --allow-remote).
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let auth = args.auth.mode()?;
+    let auth = args.auth.mode().await?;
     if let AuthMode::Iam = auth {
         anyhow::bail!(
             "--auth iam is checked by AWS in front of a Lambda Function URL; for `serve` use --auth token"

@@ -197,7 +197,7 @@ async fn run_report() -> Result<(), lambda_http::Error> {
     // Fail closed: without DYNAMO_LAKE_AUTH the function serves only IAM-signed Function URL
     // requests (a URL created with AuthType NONE then answers 401, never data).
     state.auth = if std::env::var_os("DYNAMO_LAKE_AUTH").is_some() {
-        env.auth.mode().map_err(|e| format!("{e:#}"))?
+        env.auth.mode().await.map_err(|e| format!("{e:#}"))?
     } else {
         crate::http::auth::AuthMode::Iam
     };

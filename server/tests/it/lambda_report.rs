@@ -74,7 +74,6 @@ fn report_function(api: &RuntimeApi, lake: &std::path::Path) -> Child {
 fn report_function_with(api: &RuntimeApi, lake: &std::path::Path, env: &[(&str, &str)]) -> Child {
     Command::new(BIN)
         .env_clear()
-        .envs(env.iter().copied())
         .envs([
             ("AWS_LAMBDA_RUNTIME_API", api.address()),
             ("_HANDLER", "report"),
@@ -86,6 +85,7 @@ fn report_function_with(api: &RuntimeApi, lake: &std::path::Path, env: &[(&str, 
             ("DYNAMO_LAKE_TABLE", "gsi_export"),
             ("DYNAMO_LAKE_AUTH", "none"),
         ])
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -269,4 +269,64 @@ fn csv_records(text: &str) -> usize {
         }
     }
     records + usize::from(!text.is_empty() && !text.ends_with('\n'))
+}
+
+/// A Function URL GET of `path` with an `Authorization` header.
+fn get_authorized(path: &str, authorization: &str) -> String {
+    let mut event: serde_json::Value = serde_json::from_str(&get(path)).expect("event");
+    event["headers"]["authorization"] = authorization.into();
+    event.to_string()
+}
+
+#[test]
+fn the_token_comes_from_secrets_manager_once_per_cold_start() {
+    let moto = crate::stand_in::moto();
+    let token = "a-deploy-time-secret-of-32-chars!";
+    let arn = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let retries = lake::aws::Retries {
+                attempts: 1,
+                initial_backoff: Duration::from_millis(10),
+            };
+            let sdk = lake::aws::sdk_config(Some(&moto.endpoint), None, retries).await;
+            let client = aws_sdk_secretsmanager::Client::new(&sdk);
+            let made = client
+                .create_secret()
+                .name("dynamo-lake/dashboard-token")
+                .secret_string(token)
+                .send()
+                .await
+                .expect("secret made");
+            made.arn().expect("arn").to_string()
+        });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path().join("lake");
+    let api = RuntimeApi::start(vec![
+        get("/api/stats"),
+        get_authorized("/api/stats", "Bearer not-the-secret-but-long-enough"),
+        get_authorized("/api/stats", &format!("Bearer {token}")),
+    ]);
+    let mut function = report_function_with(
+        &api,
+        &lake,
+        &[
+            ("DYNAMO_LAKE_AUTH", "token"),
+            ("DYNAMO_LAKE_AUTH_SECRET_ARN", arn.as_str()),
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", lake::aws::LOCAL_KEY),
+            ("AWS_SECRET_ACCESS_KEY", lake::aws::LOCAL_KEY),
+        ],
+    );
+    let answers = api.answers(3, Duration::from_secs(60));
+    let _ = function.kill();
+    let log = function
+        .wait_with_output()
+        .map(|o| String::from_utf8_lossy(&o.stderr).to_string())
+        .unwrap_or_default();
+    assert_eq!(answers.len(), 3, "{answers:?}\n{log}");
+    let statuses: Vec<u64> = answers.iter().map(|a| http_answer(&a.body).0).collect();
+    // No credential, a wrong one: refused; the secret's: through to the (empty) lake.
+    assert_eq!(statuses, [401, 401, 404], "{answers:?}");
+    assert!(!log.contains(token), "the token is never logged");
 }

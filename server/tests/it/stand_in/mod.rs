@@ -1,3 +1,3 @@
 //! The CLI tests' stand-ins: the `test-support` crate's, one per test (each stops when dropped).
 
-pub use test_support::{StandIn, dynalite, s3s_fs};
+pub use test_support::{StandIn, dynalite, moto, s3s_fs};
