@@ -8,6 +8,8 @@
 #    binaryen's wasm-opt, dynalite (local DynamoDB).
 #  - s3s-fs (local S3 with signature checks) by cargo install; moto (Athena/S3 stand-in) from PyPI.
 # Optional for development, not installed here: cargo-leptos (`cargo leptos watch`), see README.
+# Not installed here either: cargo-lambda and qemu-user for the arm64 Lambda zip, which
+# scripts/lambda-tools.sh installs for `./dev lambda` and `./dev lambda-smoke`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECONDS=0
@@ -54,6 +56,18 @@ if ! python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null && \
   say "pip install moto[server] into tests/.venv"
   python3 -m venv tests/.venv
   tests/.venv/bin/pip install -q --disable-pip-version-check 'moto[server]==5.2.1'
+fi
+
+# cfn-lint and checkov (offline checks of deploy/template.yaml, scripts/check-template.sh): a venv of
+# their own in tests/ (checkov pins an old boto3), from the system Python rather than a pyenv shim.
+cfn_pins=(cfn-lint==1.58.0 checkov==3.3.30)
+cfn_have=$( { tests/.venv-cfn/bin/python3 -c 'import importlib.metadata as m
+print(" ".join(f"{p}=={m.version(p)}" for p in ("cfn-lint", "checkov")))'; } 2>/dev/null || true)
+if [ "$cfn_have" != "${cfn_pins[*]}" ]; then
+  say "pip install ${cfn_pins[*]} into tests/.venv-cfn"
+  cfn_py=/usr/bin/python3; [ -x "$cfn_py" ] || cfn_py=python3
+  [ -x tests/.venv-cfn/bin/python3 ] || "$cfn_py" -m venv tests/.venv-cfn
+  tests/.venv-cfn/bin/pip install -q --disable-pip-version-check "${cfn_pins[@]}"
 fi
 
 if [ ! -f tests/node_modules/.package-lock.json ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then

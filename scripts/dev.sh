@@ -58,7 +58,42 @@ cmd_release() {
   echo "$CARGO_TARGET_DIR/release/dynamo-lake"
 }
 
+# The Lambda zip (provided.al2023, arm64): cargo-lambda cross-builds with its own zig as the
+# linker and adds rustup's aarch64 target itself. `--disable-optimizations` keeps the workspace's
+# release profile: cargo-lambda's defaults would add panic = "abort" (and codegen-units = 1), and
+# the athena-setup entry must survive a panic to answer CloudFormation.
+cmd_lambda() {
+  cmd_bootstrap >&2
+  scripts/lambda-tools.sh
+  build_wasm
+  log "building bootstrap.zip (aarch64-unknown-linux-gnu, release, cargo-lambda)"
+  PATH="$ROOT/tests/.venv-lambda/bin:$PATH" cargo lambda build --release --arm64 --disable-optimizations \
+    -p server --bin dynamo-lake --output-format zip --locked >&2
+  local zip="$CARGO_TARGET_DIR/lambda/dynamo-lake/bootstrap.zip"
+  log "bootstrap.zip: $(stat -c %s "$zip") bytes; bootstrap: $(unzip -Zt "$zip" | awk '{print $3}') bytes unzipped"
+  echo "$zip"
+}
+
+# The bootstrap in the zip from ./dev lambda, under qemu-aarch64 against the Runtime API stand-in:
+# a direct report invocation and Function URL requests (server/tests/it/lambda_smoke.rs, #[ignore]d).
+cmd_lambda_smoke() {
+  cmd_bootstrap
+  scripts/lambda-tools.sh --smoke
+  local zip="$CARGO_TARGET_DIR/lambda/dynamo-lake/bootstrap.zip" dir="$CARGO_TARGET_DIR/lambda/smoke"
+  [ -f "$zip" ] || { log "no $zip: run ./dev lambda first"; exit 1; }
+  # The binary from the zip itself: what would be deployed.
+  rm -rf "$dir" && mkdir -p "$dir" && unzip -q "$zip" bootstrap -d "$dir"
+  local bin="$dir/bootstrap"
+  log "smoke test: bootstrap from $zip ($(file -b "$bin" | cut -d, -f1-2)) under qemu-aarch64"
+  DYNAMO_LAKE_SMOKE_BIN="$bin" DYNAMO_LAKE_SMOKE_WRAPPER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
+    cargo test --workspace --exclude frontend --locked -- --ignored lambda_smoke
+}
+
 cmd_check_wasm_deps() { scripts/check-wasm-deps.sh; }
+
+# Offline checks of deploy/template.yaml: cfn-lint (no error or warning) and checkov (no failed check
+# that the template does not skip inline with a reason). Venv tests/.venv-cfn from bootstrap.
+cmd_check_template() { scripts/check-template.sh "$@"; }
 
 # Benchmarks (release build): convert throughput and peak memory at 100k and 1M items, and
 # export from dynalite at 100k items. Prints one line per measurement.
@@ -115,6 +150,8 @@ cmd_test() {
   else
     log "clippy for wasm32 skipped: Debian's toolchain has no clippy (rustup's wasm32 target is not installed)"
   fi
+  log "CloudFormation template (cfn-lint, checkov)"
+  scripts/check-template.sh
   log "cargo tests"
   cargo test --workspace --exclude frontend --locked
   run_playwright
@@ -166,9 +203,12 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   release) shift; cmd_release "$@" ;;
+  lambda) shift; cmd_lambda "$@" ;;
+  lambda-smoke) shift; cmd_lambda_smoke "$@" ;;
   check-wasm-deps) shift; cmd_check_wasm_deps "$@" ;;
+  check-template) shift; cmd_check_template "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   e2e) shift; cmd_e2e "$@" ;;
   bench-ui) shift; cmd_bench_ui "$@" ;;
-  *) sed -n '2,10p' dev | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) awk 'NR > 1 && !/^#/ { exit } NR > 1' dev | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -6,10 +6,12 @@
 //! - [`http`]: the router, its state, errors, the REST API and the embedded bundle;
 //! - [`lambda`]: the Lambda entry, one file per kind of invocation;
 //! - [`demo`]: the demo's sample data and lake;
+//! - [`deploy`]: the CloudFormation stack from this machine (`deploy`, `delete`, `status`, `outputs`);
 //! - [`secrets`]: the dashboard token from Secrets Manager.
 
 pub mod cli;
 pub mod demo;
+pub mod deploy;
 pub mod http;
 pub mod lambda;
 pub mod secrets;

@@ -7,7 +7,9 @@ pub mod athena_ddl;
 pub mod bench;
 pub mod convert;
 pub mod demo;
+pub mod deploy;
 pub mod export;
+pub mod open;
 pub mod query;
 pub mod serve;
 pub mod snapshot;
@@ -44,6 +46,21 @@ pub enum Command {
     NativeFixture(demo::NativeFixtureArgs),
     /// Snapshot one month of a table (Scan + filter on a YYYY-MM-DD attribute) as gzip JSON lines.
     Snapshot(snapshot::SnapshotArgs),
+    /// Open an IAM-protected dashboard (DashboardAuth=IAM) through a local proxy that signs each
+    /// request with your AWS credentials.
+    #[command(long_about = open::LONG_ABOUT)]
+    Open(open::OpenArgs),
+    /// Print the CloudFormation template (deploy/template.yaml, embedded).
+    Template,
+    /// Deploy or update the stack: uploads the Lambda zip and the template to a staging bucket,
+    /// makes a change set, executes it while printing the stack's events, then prints the outputs.
+    Deploy(deploy::DeployArgs),
+    /// Delete the stack: empties its results bucket; keeps the data bucket unless --purge-data.
+    Delete(deploy::DeleteArgs),
+    /// The stack's state and its last events.
+    Status(deploy::ShowArgs),
+    /// The stack's outputs (the dashboard URL, buckets, Athena names).
+    Outputs(deploy::ShowArgs),
     /// Run a built-in report (or guarded custom SQL) and print the rows.
     Query(query::QueryCmdArgs),
     /// Print (or run) the Athena DDL for a lake: database and table with partition projection.
@@ -64,6 +81,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Convert(args) => convert::run(args).await,
         Command::NativeFixture(args) => done(demo::run_native_fixture(args)),
         Command::Snapshot(args) => done(snapshot::run(args).await),
+        Command::Open(args) => done(open::run(args).await),
+        Command::Template => done(deploy::template()),
+        Command::Deploy(args) => done(deploy::deploy(args).await),
+        Command::Delete(args) => done(deploy::delete(args).await),
+        Command::Status(args) => done(deploy::status(args).await),
+        Command::Outputs(args) => done(deploy::outputs(args).await),
         Command::Query(args) => done(query::run(args).await),
         Command::AthenaDdl(args) => done(athena_ddl::run(args).await),
         Command::BenchQueries(args) => done(bench::run(args).await),

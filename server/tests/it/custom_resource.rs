@@ -4,7 +4,7 @@
 //! Content-Type and a body under 4 096 bytes, as the presigned URL requires.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -58,10 +58,9 @@ fn the_custom_resource_always_answers_cloudformation() {
     let (url, puts) = response_url();
     let api = RuntimeApi::start(vec![request("Create", &url), request("Delete", &url)]);
     let started = Instant::now();
-    let mut function = Command::new(BIN)
-        .env_clear()
-        .envs([
-            ("AWS_LAMBDA_RUNTIME_API", api.address()),
+    let (answers, log) = api.run(
+        Command::new(BIN),
+        &[
             ("_HANDLER", "athena-setup"),
             ("AWS_LAMBDA_FUNCTION_NAME", "dynamo-lake-athena-setup"),
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256"),
@@ -73,17 +72,10 @@ fn the_custom_resource_always_answers_cloudformation() {
             ("AWS_ENDPOINT_URL_ATHENA", "http://127.0.0.1:9"),
             ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9"),
             ("DYNAMO_LAKE_LAKE", "s3://lake-bucket/lake"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the function starts");
-    let answers = api.answers(2, Duration::from_secs(90));
-    let _ = function.kill();
-    let log = function
-        .wait_with_output()
-        .map(|o| String::from_utf8_lossy(&o.stderr).to_string())
-        .unwrap_or_default();
+        ],
+        2,
+        Duration::from_secs(90),
+    );
     assert_eq!(answers.len(), 2, "{answers:?}\n{log}");
     // Within the invocation's deadline (the stand-in gives 60 s).
     assert!(

@@ -4,7 +4,7 @@
 //! with `InvalidEvent`. Configuration comes only from the environment; endpoints from the SDK's
 //! standard `AWS_ENDPOINT_URL_DYNAMODB`.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use chrono::{Duration as Days, Utc};
@@ -50,10 +50,9 @@ fn the_export_entry_answers_schedules_and_on_demand_invocations() {
     ];
     let api = RuntimeApi::start(events);
     let lake = dir.path().join("lambda-lake");
-    let mut function = Command::new(BIN)
-        .env_clear()
-        .envs([
-            ("AWS_LAMBDA_RUNTIME_API", api.address()),
+    let (answers, stderr) = api.run(
+        Command::new(BIN),
+        &[
             ("_HANDLER", "export"),
             ("AWS_LAMBDA_FUNCTION_NAME", "dynamo-lake-export"),
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"),
@@ -73,17 +72,10 @@ fn the_export_entry_answers_schedules_and_on_demand_invocations() {
             ("DYNAMO_LAKE_EXPORT_SK_ATTR", "InitiationTimestamp"),
             ("DYNAMO_LAKE_EXPORT_RANGE", "previous-week"),
             ("DYNAMO_LAKE_EXPORT_EXTRA_DATE_COLUMN", "report_date"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the function starts");
-    let answers = api.answers(3, Duration::from_secs(120));
-    let _ = function.kill();
-    let stderr = function
-        .wait_with_output()
-        .map(|o| String::from_utf8_lossy(&o.stderr).to_string())
-        .unwrap_or_default();
+        ],
+        3,
+        Duration::from_secs(120),
+    );
     assert_eq!(
         answers.len(),
         3,
