@@ -50,4 +50,17 @@ echo "check-template: checkov $("$venv/bin/python3" -c 'import importlib.metadat
   echo "check-template: checkov found failed checks (skip one only inline, with a reason)" >&2
   exit 1
 }
+# The staging stack's template (deploy creates it once per account and region), when checking the defaults.
+if [ -z "${1:-}" ]; then
+  rc=0
+  "$venv/bin/cfn-lint" --include-checks I -- deploy/staging.yaml || rc=$?
+  if [ $((rc & ~8)) -ne 0 ]; then
+    echo "check-template: cfn-lint found errors or warnings in deploy/staging.yaml (exit $rc)" >&2
+    exit 1
+  fi
+  "$venv/bin/checkov" -f deploy/staging.yaml --framework cloudformation --quiet --compact --skip-download || {
+    echo "check-template: checkov found failed checks in deploy/staging.yaml" >&2
+    exit 1
+  }
+fi
 echo "check-template: ok (${SECONDS}s)" >&2

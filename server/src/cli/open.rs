@@ -78,18 +78,35 @@ pub struct TargetArgs {
     /// The dashboard's Function URL, e.g. https://abc123.lambda-url.eu-west-1.on.aws/.
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
-    // SEAM (`--stack NAME`): add `pub stack: Option<String>` here (this group keeps `--url` and
-    // `--stack` exclusive) and resolve it in `OpenArgs::target_url`.
+    /// The stack `dynamo-lake deploy` made: its `ReportDashboardURL` output.
+    #[arg(long, value_name = "NAME")]
+    pub stack: Option<String>,
 }
 
 impl OpenArgs {
-    /// SEAM: the Function URL to proxy to. Today `--url`; `--stack NAME` will read the
-    /// CloudFormation stack's `ReportDashboardURL` output here.
+    /// The Function URL to proxy to: `--url`, or the `ReportDashboardURL` output of `--stack`.
     pub async fn target_url(&self) -> anyhow::Result<String> {
-        match &self.target.url {
-            Some(url) => Ok(url.clone()),
-            None => bail!("say where the dashboard is: --url URL"),
+        if let Some(url) = &self.target.url {
+            return Ok(url.clone());
         }
+        let Some(name) = &self.target.stack else {
+            bail!("say where the dashboard is: --stack NAME or --url URL");
+        };
+        let cloud = crate::deploy::Cloud::connect(self.region.as_deref()).await?;
+        let found = crate::deploy::stack::describe(&cloud, name)
+            .await?
+            .with_context(|| format!("there is no stack {name}"))?;
+        found
+            .outputs
+            .iter()
+            .find(|(k, _)| k == "ReportDashboardURL")
+            .map(|(_, v)| v.clone())
+            .with_context(|| {
+                format!(
+                    "stack {name} has no ReportDashboardURL output (is it {}?)",
+                    found.status
+                )
+            })
     }
 }
 
