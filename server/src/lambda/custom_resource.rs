@@ -12,7 +12,6 @@ use aws_lambda_events::event::cloudformation::{
     CloudFormationCustomResourceResponseStatus,
 };
 use lake::query::athena::AthenaEngine;
-use lake::query::athena::ddl::{AthenaTable, create_database_sql, create_table_sql};
 use lake::query::config::QueryConfig;
 use lake::storage::Manifest;
 use lambda_http::lambda_runtime::{Context, Diagnostic};
@@ -130,18 +129,11 @@ pub async fn handle(
 /// Creates the database, the table when the lake has a contract, and the named queries.
 async fn setup(settings: &SetupSettings) -> Result<String, String> {
     let config = &settings.config;
-    let table = AthenaTable::new(
-        &config.athena.database,
-        &config.table.to_lowercase(),
-        &config.lake.to_string(),
-        settings.years,
-    )
-    .map_err(|e| e.to_string())?;
+    let table = super::athena_table::table_of(config, settings.years).map_err(|e| e.to_string())?;
     let athena = AthenaEngine::connect(config.athena_config())
         .await
         .map_err(|e| e.to_string())?;
-    athena
-        .run_statement(&create_database_sql(&table.database).map_err(|e| e.to_string())?)
+    super::athena_table::create_database(&athena, &table)
         .await
         .map_err(|e| e.to_string())?;
     let manifest = match Manifest::read_at(&config.lake, &config.s3).await {
@@ -150,9 +142,8 @@ async fn setup(settings: &SetupSettings) -> Result<String, String> {
         Err(e) => return Err(e.to_string()),
     };
     if let Some(m) = &manifest {
-        let sql = create_table_sql(&table, &m.contract).map_err(|e| e.to_string())?;
-        athena
-            .run_statement(&sql)
+        // An update may follow a change of the lake's columns: the definition is replaced.
+        super::athena_table::define(&athena, &table, &m.contract, true)
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -4,6 +4,7 @@
 //! same query service ([`direct`]). Anything else gets an `InvalidRequest` error that says what
 //! was expected. Error answers carry an `errorType` saying whether a retry can help.
 
+pub mod athena_table;
 pub mod custom_resource;
 pub mod direct;
 pub mod http;
@@ -133,7 +134,13 @@ pub async fn run() -> Result<(), lambda_http::Error> {
     match Entry::from_env()? {
         Entry::Report => run_report().await,
         Entry::Export => {
-            let settings = schedule::ExportSettings::from_env().map_err(|e| format!("{e:#}"))?;
+            let mut settings =
+                schedule::ExportSettings::from_env().map_err(|e| format!("{e:#}"))?;
+            // With Athena as the engine, a commit that makes the lake or grows its columns
+            // (re)defines the Athena table.
+            if std::env::var("DYNAMO_LAKE_ENGINE").is_ok_and(|e| e.eq_ignore_ascii_case("athena")) {
+                settings.athena = Some(setup_settings()?);
+            }
             lambda_http::lambda_runtime::run(lambda_http::service_fn(
                 move |event: LambdaEvent<Value>| {
                     let settings = settings.clone();

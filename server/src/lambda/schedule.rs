@@ -33,6 +33,8 @@ pub struct ExportSettings {
     pub range: String,
     /// `…_LOOKBACK_HOURS`.
     pub lookback_hours: Option<u32>,
+    /// Athena, when it is the engine: its table follows the lake's contract.
+    pub athena: Option<super::custom_resource::SetupSettings>,
 }
 
 /// Reads a variable; `None` when unset or empty.
@@ -90,6 +92,7 @@ impl ExportSettings {
             },
             range,
             lookback_hours,
+            athena: None,
         })
     }
 
@@ -182,6 +185,10 @@ pub async fn handle(settings: &ExportSettings, payload: Value) -> Result<Value, 
         endpoint_url: var("AWS_ENDPOINT_URL_S3").or_else(|| var("AWS_ENDPOINT_URL")),
         region: var("AWS_REGION"),
     };
+    let before = lake::storage::Manifest::read_at(&settings.lake, &s3)
+        .await
+        .ok()
+        .map(|m| m.contract);
     let run = async {
         let lake = Lake::open(settings.lake.clone(), &s3).await?;
         let client = lake::dynamo::client(&dynamo).await;
@@ -202,8 +209,31 @@ pub async fn handle(settings: &ExportSettings, payload: Value) -> Result<Value, 
                 rejected = report.items_rejected,
                 "export done"
             );
-            serde_json::to_value(&report)
-                .map_err(|e| diagnostic("Internal", format!("cannot encode the report: {e}")))
+            let mut answer = serde_json::to_value(&report)
+                .map_err(|e| diagnostic("Internal", format!("cannot encode the report: {e}")))?;
+            if let (Some(athena), false) = (&settings.athena, report.dry_run) {
+                // The export is done and committed whatever happens here: a failure is said in
+                // the answer and the log, and the next export tries again.
+                let synced = async {
+                    let after = lake::storage::Manifest::read_at(&settings.lake, &s3).await?;
+                    super::athena_table::after_export(
+                        &athena.config,
+                        athena.years,
+                        before.as_ref(),
+                        &after.contract,
+                    )
+                    .await
+                };
+                match synced.await {
+                    Ok(Some(done)) => answer["athena_table"] = done.into(),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "the Athena table could not be updated");
+                        answer["athena_table_error"] = e.public_message().into();
+                    }
+                }
+            }
+            Ok(answer)
         }
         Err(e) => Err(lake_diagnostic(&e, what)),
     }

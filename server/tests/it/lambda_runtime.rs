@@ -4,7 +4,7 @@
 //! with `InvalidEvent`. Configuration comes only from the environment; endpoints from the SDK's
 //! standard `AWS_ENDPOINT_URL_DYNAMODB`.
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use chrono::{Duration as Days, Utc};
@@ -119,5 +119,183 @@ fn the_export_entry_answers_schedules_and_on_demand_invocations() {
             .unwrap_or("")
             .contains("Scheduled Event"),
         "{error}"
+    );
+}
+
+/// With Athena as the engine, the export entry defines the Athena table when its commit makes the
+/// lake, leaves it alone when the columns stay, and redefines it when they grow (moto's Athena
+/// records the statements).
+#[test]
+fn the_export_entry_keeps_the_athena_table_in_step_with_the_lake() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dynalite = stand_in::dynalite();
+    let moto = stand_in::moto();
+    let out = Command::new(BIN)
+        .args([
+            "demo",
+            "--items",
+            "300",
+            "--days",
+            "5",
+            "--no-serve",
+            "--dir",
+        ])
+        .arg(dir.path().join("demo"))
+        .args(["--endpoint-url", &dynalite.endpoint])
+        .output()
+        .expect("demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = r#"{"from": "2000-01-01", "to": "2100-01-01"}"#.to_string();
+    let api = RuntimeApi::start(vec![all.clone(), all.clone()]);
+    // Athena reads the lake from S3: s3s-fs, with real signatures.
+    let s3_root = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(s3_root.path().join("lake-bucket")).expect("bucket");
+    let s3 = stand_in::s3s_fs(s3_root.path());
+    let mut function = Command::new(BIN)
+        .env_clear()
+        .envs([
+            ("AWS_LAMBDA_RUNTIME_API", api.address()),
+            ("_HANDLER", "export"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "dynamo-lake-export"),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", lake::aws::LOCAL_KEY),
+            ("AWS_SECRET_ACCESS_KEY", lake::aws::LOCAL_KEY),
+            ("AWS_ENDPOINT_URL_DYNAMODB", &dynalite.endpoint),
+            ("DYNAMO_LAKE_LAKE", "s3://lake-bucket/contacts"),
+            ("AWS_ENDPOINT_URL_S3", &s3.endpoint),
+            ("DYNAMO_LAKE_EXPORT_TABLE", "dynamo-lake-demo"),
+            (
+                "DYNAMO_LAKE_EXPORT_INDEX",
+                "RecordType-InitiationTimestamp-index",
+            ),
+            ("DYNAMO_LAKE_EXPORT_PK_ATTR", "RecordType"),
+            ("DYNAMO_LAKE_EXPORT_PK_VALUE", "CTR"),
+            ("DYNAMO_LAKE_EXPORT_SK_ATTR", "InitiationTimestamp"),
+            ("DYNAMO_LAKE_ENGINE", "athena"),
+            ("DYNAMO_LAKE_ATHENA_ENDPOINT_URL", &moto.endpoint),
+            ("DYNAMO_LAKE_ATHENA_OUTPUT", "s3://athena-results/out/"),
+            ("DYNAMO_LAKE_TABLE", "contacts"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the function starts");
+    let answers = api.answers(2, Duration::from_secs(120));
+    let body = |i: usize| -> serde_json::Value {
+        serde_json::from_str(&answers[i].body).expect("answer json")
+    };
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert_eq!(
+        body(0)["athena_table"]
+            .as_str()
+            .map(|s| s.starts_with("created dynamo_lake.contacts")),
+        Some(true),
+        "{}",
+        body(0)
+    );
+    assert!(
+        body(1).get("athena_table").is_none(),
+        "same columns, no DDL: {}",
+        body(1)
+    );
+
+    // An item with an attribute the lake has not seen: the next commit grows the contract.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let cfg = lake::dynamo::DynamoConfig {
+            endpoint_url: Some(dynalite.endpoint.clone()),
+            ..Default::default()
+        };
+        let client = lake::dynamo::client(&cfg).await;
+        use aws_sdk_dynamodb::types::AttributeValue as V;
+        client
+            .put_item()
+            .table_name("dynamo-lake-demo")
+            .item("RecordType", V::S("CTR".into()))
+            .item(
+                "InitiationTimestamp",
+                V::S(Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            )
+            .item("ContactId", V::S("new-contact".into()))
+            .item("SurveyScore", V::N("5".into()))
+            .send()
+            .await
+            .expect("put");
+    });
+    api.push(all);
+    let answers = api.answers(3, Duration::from_secs(120));
+    let _ = function.kill();
+    let log = function
+        .wait_with_output()
+        .map(|o| String::from_utf8_lossy(&o.stderr).to_string())
+        .unwrap_or_default();
+    assert_eq!(answers.len(), 3, "{answers:?}\n{log}");
+    let third: serde_json::Value = serde_json::from_str(&answers[2].body).expect("json");
+    assert_eq!(
+        third["athena_table"]
+            .as_str()
+            .map(|s| s.starts_with("redefined dynamo_lake.contacts")),
+        Some(true),
+        "{third}"
+    );
+
+    // What moto's Athena ran: the table made once, then dropped and made again with the column.
+    let statements: Vec<String> = rt.block_on(async {
+        let sdk = lake::aws::sdk_config(
+            Some(&moto.endpoint),
+            Some("us-east-1"),
+            lake::aws::Retries {
+                attempts: 1,
+                initial_backoff: Duration::from_millis(10),
+            },
+        )
+        .await;
+        let athena = aws_sdk_athena::Client::new(&sdk);
+        let ids = athena
+            .list_query_executions()
+            .send()
+            .await
+            .expect("list")
+            .query_execution_ids()
+            .to_vec();
+        let mut out = Vec::new();
+        for id in ids {
+            let q = athena
+                .get_query_execution()
+                .query_execution_id(id)
+                .send()
+                .await
+                .expect("get");
+            out.push(
+                q.query_execution()
+                    .and_then(|e| e.query())
+                    .unwrap_or("")
+                    .to_string(),
+            );
+        }
+        out
+    });
+    let creates: Vec<&String> = statements
+        .iter()
+        .filter(|s| s.starts_with("CREATE EXTERNAL TABLE"))
+        .collect();
+    assert_eq!(creates.len(), 2, "{statements:#?}");
+    assert_eq!(
+        statements
+            .iter()
+            .filter(|s| s.starts_with("DROP TABLE"))
+            .count(),
+        1,
+        "{statements:#?}"
+    );
+    assert!(
+        creates.iter().any(|s| s.contains("`surveyscore`")),
+        "{statements:#?}"
     );
 }
