@@ -11,6 +11,7 @@ mod custom_resource;
 mod deploy_moto;
 mod kill;
 mod lambda;
+mod lambda_cold_start;
 mod lambda_report;
 mod lambda_runtime;
 mod lambda_smoke;
