@@ -4,7 +4,6 @@
 //! report invocation and one Function URL request for the stat cards. Prints the time from
 //! process start to each answer, as median and slowest of ten cold starts.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use test_support::RuntimeApi;
@@ -14,9 +13,7 @@ use crate::common;
 #[test]
 #[ignore = "a measurement: ./dev bench-lambda"]
 fn lambda_cold_start_of_the_report_entry() {
-    let bin = std::env::var("DYNAMO_LAKE_SMOKE_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_dynamo-lake").to_string());
-    let wrapper = std::env::var("DYNAMO_LAKE_SMOKE_WRAPPER").unwrap_or_default();
+    let (_, what) = common::function_command();
     let dir = tempfile::tempdir().expect("tempdir");
     let lake = dir.path().join("lake");
     server::demo::write_lake(&lake, common::items()).expect("lake written");
@@ -24,15 +21,7 @@ fn lambda_cold_start_of_the_report_entry() {
     let mut first = Vec::new();
     let mut second = Vec::new();
     for _ in 0..10 {
-        let mut words = wrapper.split_whitespace();
-        let command = match words.next() {
-            Some(program) => {
-                let mut c = Command::new(program);
-                c.args(words).arg(&bin);
-                c
-            }
-            None => Command::new(&bin),
-        };
+        let (command, _) = common::function_command();
         let api = RuntimeApi::start(vec![
             include_str!("../fixtures/direct-invoke-all-records.json").to_string(),
             include_str!("../fixtures/function-url-get-stats.json").to_string(),
@@ -74,12 +63,7 @@ fn lambda_cold_start_of_the_report_entry() {
     second.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "cold start of {bin}{}: first answer (init + a direct report) median {:.0} ms, slowest {:.0} ms; second answer (a Function URL /api/stats) median {:.0} ms, slowest {:.0} ms",
-        if wrapper.is_empty() {
-            String::new()
-        } else {
-            format!(" under {wrapper}")
-        },
+        "cold start of {what}: first answer (init + a direct report) median {:.0} ms, slowest {:.0} ms; second answer (a Function URL /api/stats) median {:.0} ms, slowest {:.0} ms",
         ms(first[first.len() / 2]),
         ms(first[first.len() - 1]),
         ms(second[second.len() / 2]),

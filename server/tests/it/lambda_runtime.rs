@@ -14,22 +14,19 @@ use crate::stand_in;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dynamo-lake");
 
-#[test]
-fn the_export_entry_answers_schedules_and_on_demand_invocations() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dynalite = stand_in::dynalite();
-    // The demo loads 2 000 sample items over the 10 days up to yesterday into a table there.
+/// Loads `items` demo items over the `days` up to yesterday into the demo's table in dynalite.
+fn load_demo(dynalite: &stand_in::StandIn, dir: &std::path::Path, items: usize, days: u32) {
     let out = Command::new(BIN)
         .args([
             "demo",
-            "--items",
-            "2000",
-            "--days",
-            "10",
             "--no-serve",
+            "--items",
+            &items.to_string(),
+            "--days",
+            &days.to_string(),
             "--dir",
         ])
-        .arg(dir.path().join("demo"))
+        .arg(dir)
         .args(["--endpoint-url", &dynalite.endpoint])
         .output()
         .expect("demo");
@@ -38,6 +35,14 @@ fn the_export_entry_answers_schedules_and_on_demand_invocations() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn the_export_entry_answers_schedules_and_on_demand_invocations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dynalite = stand_in::dynalite();
+    // The demo loads 2 000 sample items over the 10 days up to yesterday into a table there.
+    load_demo(&dynalite, &dir.path().join("demo"), 2000, 10);
 
     let mut scheduled: serde_json::Value =
         serde_json::from_str(include_str!("../fixtures/eventbridge-scheduled.json"))
@@ -130,25 +135,7 @@ fn the_export_entry_keeps_the_athena_table_in_step_with_the_lake() {
     let dir = tempfile::tempdir().expect("tempdir");
     let dynalite = stand_in::dynalite();
     let moto = stand_in::moto();
-    let out = Command::new(BIN)
-        .args([
-            "demo",
-            "--items",
-            "300",
-            "--days",
-            "5",
-            "--no-serve",
-            "--dir",
-        ])
-        .arg(dir.path().join("demo"))
-        .args(["--endpoint-url", &dynalite.endpoint])
-        .output()
-        .expect("demo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    load_demo(&dynalite, &dir.path().join("demo"), 300, 5);
     let all = r#"{"from": "2000-01-01", "to": "2100-01-01"}"#.to_string();
     let api = RuntimeApi::start(vec![all.clone(), all.clone()]);
     // Athena reads the lake from S3: s3s-fs, with real signatures.

@@ -5,7 +5,6 @@
 //! Function URL request for the stat cards, and one for the embedded wasm bundle. Ignored by
 //! `cargo test` (it needs that build); without the variables it runs the host binary.
 
-use std::process::Command;
 use std::time::Duration;
 
 use test_support::RuntimeApi;
@@ -15,18 +14,7 @@ use crate::common;
 #[test]
 #[ignore = "run by ./dev lambda-smoke against the arm64 bootstrap"]
 fn lambda_smoke_the_report_entry_answers_direct_and_function_url_invocations() {
-    let bin = std::env::var("DYNAMO_LAKE_SMOKE_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_dynamo-lake").to_string());
-    let wrapper = std::env::var("DYNAMO_LAKE_SMOKE_WRAPPER").unwrap_or_default();
-    let mut words = wrapper.split_whitespace();
-    let command = match words.next() {
-        Some(program) => {
-            let mut c = Command::new(program);
-            c.args(words).arg(&bin);
-            c
-        }
-        None => Command::new(&bin),
-    };
+    let (command, _) = common::function_command();
     eprintln!("running {command:?}");
 
     let dir = tempfile::tempdir().expect("tempdir");

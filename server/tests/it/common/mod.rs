@@ -87,3 +87,21 @@ pub fn get(uri: &str) -> Request<Body> {
         .body(Body::empty())
         .expect("valid request")
 }
+
+/// The function's process as `./dev lambda-smoke` and `./dev bench-lambda` choose it: the binary
+/// `DYNAMO_LAKE_SMOKE_BIN` (default: this build's) behind the wrapper `DYNAMO_LAKE_SMOKE_WRAPPER`
+/// (such as `qemu-aarch64 -L /usr/aarch64-linux-gnu`), and a description of it.
+pub fn function_command() -> (std::process::Command, String) {
+    let bin = std::env::var("DYNAMO_LAKE_SMOKE_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_dynamo-lake").to_string());
+    let wrapper = std::env::var("DYNAMO_LAKE_SMOKE_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut c = std::process::Command::new(program);
+            c.args(words).arg(&bin);
+            (c, format!("{bin} under {wrapper}"))
+        }
+        None => (std::process::Command::new(&bin), bin),
+    }
+}
