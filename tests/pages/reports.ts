@@ -44,6 +44,18 @@ export class ReportPanel {
     await this.run.click();
   }
 
+  /** Clicks "Load more rows" until the server has no more pages; returns the rows loaded. */
+  async loadAllPages(): Promise<number> {
+    const more = this.page.locator('#load-more');
+    await expect(this.status).toHaveText(/^\d+\+? rows in \d+ ms/, { timeout: 20_000 });
+    while (await more.isVisible()) {
+      const before = (await this.status.textContent()) ?? '';
+      await more.click();
+      await expect(this.status).not.toHaveText(before, { timeout: 20_000 });
+    }
+    return this.waitForRows();
+  }
+
   async waitForRows(): Promise<number> {
     await expect(this.status).toHaveText(/^\d+ rows in \d+ ms/, { timeout: 20_000 });
     const text = (await this.status.textContent()) ?? '';

@@ -24,6 +24,21 @@ test('All Records returns the newest rows up to the limit', async ({ page }) => 
   expect(await reports.column('contactid')).toEqual(newest);
 });
 
+test('A result larger than a server page arrives page by page on Load more rows', async ({ page }) => {
+  const reports = await open(page);
+  await reports.runReport('all_records', { limit: '2500' });
+  // The first server page: at most 1 000 rows, and the status says there are more.
+  await expect(reports.status).toHaveText(/^1000\+ rows in \d+ ms/, { timeout: 20_000 });
+  await expect(page.locator('#load-more')).toBeVisible();
+  expect(await reports.loadAllPages()).toBe(2500);
+  await expect(page.locator('#load-more')).toHaveCount(0);
+  const newest = [...items]
+    .sort((a, b) => (s(b, 'InitiationTimestamp')! < s(a, 'InitiationTimestamp')! ? -1 : 1))
+    .slice(0, 2500)
+    .map((i) => s(i, 'ContactId'));
+  expect((await reports.columnAllPages('contactid')).sort()).toEqual(newest.sort());
+});
+
 test('By Date Range returns every row of those days', async ({ page }) => {
   const reports = await open(page);
   await reports.runReport('by_date_range', { start: '2026-10-10', end: '2026-10-12', limit: '10000' });

@@ -30,9 +30,21 @@ struct Slot {
 
 impl LiveQuery {
     /// Opens the service when the lake has data; a lake with no manifest yet is not an error (the
-    /// service opens on a later call). Every other failure (a damaged manifest, a refused
-    /// bucket, a bad setting) is.
+    /// service opens on a later call). Every other failure (a local folder that does not exist —
+    /// a typo rather than a lake to come —, a damaged manifest, a refused bucket, a bad setting)
+    /// is.
     pub async fn open(config: QueryConfig) -> Result<LiveQuery> {
+        if let crate::storage::Location::Local(root) = &config.lake
+            && !root.is_dir()
+        {
+            return Err(LakeError::NoLake {
+                location: root.display().to_string(),
+                expected: format!(
+                    "a folder holding {} (run an export first)",
+                    crate::storage::layout::MANIFEST
+                ),
+            });
+        }
         let service = try_open(&config).await?.map(Arc::new);
         if service.is_none() {
             tracing::warn!(lake = %config.lake, "the lake has no data yet; the first export creates it");
@@ -103,6 +115,18 @@ mod tests {
             "{err}"
         );
         assert!(!live.has_data().await);
+    }
+
+    #[tokio::test]
+    async fn a_folder_that_does_not_exist_is_an_error_at_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("typo");
+        let err = LiveQuery::open(QueryConfig::local(&missing, "t"))
+            .await
+            .err()
+            .expect("no such folder");
+        assert!(matches!(err, LakeError::NoLake { .. }), "{err}");
+        assert!(err.to_string().contains("run an export first"), "{err}");
     }
 
     #[tokio::test]

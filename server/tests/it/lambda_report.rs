@@ -102,7 +102,9 @@ fn http_answer(body: &str) -> (u64, String) {
 #[test]
 fn a_fresh_stack_starts_without_data_and_answers_once_the_first_export_lands() {
     let dir = tempfile::tempdir().expect("tempdir");
+    // A fresh stack: the lake's place exists (an S3 prefix always does), with nothing in it.
     let lake = dir.path().join("lake");
+    std::fs::create_dir(&lake).expect("lake folder");
     let api = RuntimeApi::start(vec![get("/api/stats"), get("/")]);
     let function = report_function(&api, &lake);
     let answers = api.answers(2, Duration::from_secs(60));
@@ -302,6 +304,7 @@ fn the_token_comes_from_secrets_manager_once_per_cold_start() {
         });
     let dir = tempfile::tempdir().expect("tempdir");
     let lake = dir.path().join("lake");
+    std::fs::create_dir(&lake).expect("lake folder");
     let api = RuntimeApi::start(vec![
         get("/api/stats"),
         get_authorized("/api/stats", "Bearer not-the-secret-but-long-enough"),
