@@ -237,8 +237,9 @@ impl RuntimeApi {
 
     /// Runs a function's process against this stand-in as Lambda does: `command` (the binary,
     /// or a wrapper such as qemu with the binary as its argument) gets an environment of only
-    /// `env` and `AWS_LAMBDA_RUNTIME_API`. Waits for `n` answers (or `timeout`), then stops the
-    /// process; returns every answer so far and what the process wrote to its standard error.
+    /// `env` and `AWS_LAMBDA_RUNTIME_API`. Waits for `n` answers (or `timeout`, or the process
+    /// exiting first), then stops the process; returns every answer so far and what the process
+    /// wrote to its standard error.
     pub fn run(
         &self,
         mut command: Command,
@@ -254,7 +255,15 @@ impl RuntimeApi {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("the function does not start: {command:?}: {e}"));
-        let answers = self.answers(n, timeout);
+        let deadline = std::time::Instant::now() + timeout;
+        let answers = loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let answers = self.answers(n, left.min(std::time::Duration::from_millis(500)));
+            // A process that died (a missing loader, a crash at start) answers nothing more.
+            if answers.len() >= n || left.is_zero() || !matches!(function.try_wait(), Ok(None)) {
+                break self.answers(n, std::time::Duration::ZERO);
+            }
+        };
         let _ = function.kill();
         let log = function
             .wait_with_output()
