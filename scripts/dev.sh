@@ -95,8 +95,6 @@ cmd_check_wasm_deps() { scripts/check-wasm-deps.sh; }
 # that the template does not skip inline with a reason). Venv tests/.venv-cfn from bootstrap.
 cmd_check_template() { scripts/check-template.sh "$@"; }
 
-# Benchmarks (release build): convert throughput and peak memory at 100k and 1M items, and
-# export from dynalite at 100k items. Prints one line per measurement.
 # Cold start of the report entry under the Runtime API stand-in (server/tests/it/lambda_cold_start.rs):
 # the release binary, and the arm64 bootstrap under qemu when ./dev lambda has built it.
 cmd_bench_lambda() {
@@ -113,6 +111,8 @@ cmd_bench_lambda() {
   fi
 }
 
+# Benchmarks (release build): convert throughput and peak memory at 100k and 1M items, and
+# export from dynalite at 100k items. Prints one line per measurement.
 cmd_bench() {
   cmd_bootstrap
   local bin=${BENCH_BIN:-}
