@@ -114,14 +114,7 @@ fn deploy_update_status_outputs_and_delete_against_moto() {
     assert!(out.contains("stack lake: CREATE_COMPLETE"), "{out}");
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sdk = rt.block_on(lake::aws::sdk_config(
-        Some(&moto.endpoint),
-        Some("us-east-1"),
-        lake::aws::Retries {
-            attempts: 1,
-            initial_backoff: std::time::Duration::from_millis(10),
-        },
-    ));
+    let sdk = rt.block_on(crate::common::stand_in_sdk(&moto.endpoint));
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)

@@ -287,11 +287,7 @@ fn the_token_comes_from_secrets_manager_once_per_cold_start() {
     let arn = tokio::runtime::Runtime::new()
         .expect("runtime")
         .block_on(async {
-            let retries = lake::aws::Retries {
-                attempts: 1,
-                initial_backoff: Duration::from_millis(10),
-            };
-            let sdk = lake::aws::sdk_config(Some(&moto.endpoint), None, retries).await;
+            let sdk = crate::common::stand_in_sdk(&moto.endpoint).await;
             let client = aws_sdk_secretsmanager::Client::new(&sdk);
             let made = client
                 .create_secret()

@@ -234,15 +234,7 @@ fn the_export_entry_keeps_the_athena_table_in_step_with_the_lake() {
 
     // What moto's Athena ran: the table made once, then dropped and made again with the column.
     let statements: Vec<String> = rt.block_on(async {
-        let sdk = lake::aws::sdk_config(
-            Some(&moto.endpoint),
-            Some("us-east-1"),
-            lake::aws::Retries {
-                attempts: 1,
-                initial_backoff: Duration::from_millis(10),
-            },
-        )
-        .await;
+        let sdk = crate::common::stand_in_sdk(&moto.endpoint).await;
         let athena = aws_sdk_athena::Client::new(&sdk);
         let ids = athena
             .list_query_executions()

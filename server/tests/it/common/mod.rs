@@ -105,3 +105,13 @@ pub fn function_command() -> (std::process::Command, String) {
         None => (std::process::Command::new(&bin), bin),
     }
 }
+
+/// The SDK configuration of a local stand-in at `endpoint` (its fixed fake credentials, one try):
+/// what a test's own clients use to set up or inspect a stand-in.
+pub async fn stand_in_sdk(endpoint: &str) -> aws_config::SdkConfig {
+    let once = lake::aws::Retries {
+        attempts: 1,
+        initial_backoff: std::time::Duration::from_millis(10),
+    };
+    lake::aws::sdk_config(Some(endpoint), Some("us-east-1"), once).await
+}
