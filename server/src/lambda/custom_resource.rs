@@ -40,13 +40,38 @@ pub async fn handle(
     payload: Value,
     context: &Context,
 ) -> Result<Value, Diagnostic> {
-    let request: CloudFormationCustomResourceRequest =
-        serde_json::from_value(payload).map_err(|e| {
-            diagnostic(
-                "InvalidEvent",
-                format!("not a CloudFormation custom resource request: {e}"),
-            )
-        })?;
+    let request: CloudFormationCustomResourceRequest = match serde_json::from_value(payload.clone())
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let why = format!("not a CloudFormation custom resource request: {e}");
+            // Still answer CloudFormation when the event says where: a stack must never
+            // wait an hour for a request this function could not read.
+            if let Some(url) = payload.get("ResponseURL").and_then(Value::as_str) {
+                let text = |k: &str| {
+                    payload
+                        .get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let mut response = CloudFormationCustomResourceResponse::default();
+                response.status = CloudFormationCustomResourceResponseStatus::Failed;
+                response.reason = Some(cut(&why, 1000));
+                response.stack_id = text("StackId");
+                response.request_id = text("RequestId");
+                response.logical_resource_id = text("LogicalResourceId");
+                response.physical_resource_id = match text("PhysicalResourceId") {
+                    id if id.is_empty() => {
+                        format!("dynamo-lake-athena-{}", text("LogicalResourceId"))
+                    }
+                    id => id,
+                };
+                answer(url, &response).await?;
+            }
+            return Err(diagnostic("InvalidEvent", why));
+        }
+    };
     let (kind, url, stack_id, request_id, logical_id, physical_id) = match &request {
         CloudFormationCustomResourceRequest::Create(r) => (
             "Create",
