@@ -260,6 +260,9 @@ fn a_create_succeeds_and_makes_the_database_and_named_queries() {
             .any(|s| s.contains("CREATE EXTERNAL TABLE")),
         "no data, no table: {statements:#?}"
     );
-    let built_in = model::REPORTS.iter().filter(|r| r.name() != "custom").count();
+    let built_in = model::REPORTS
+        .iter()
+        .filter(|r| r.name() != "custom")
+        .count();
     assert_eq!(named, built_in, "one named query per built-in report");
 }
