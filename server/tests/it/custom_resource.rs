@@ -219,28 +219,7 @@ fn a_create_succeeds_and_makes_the_database_and_named_queries() {
     let (statements, named) = rt.block_on(async {
         let sdk = crate::common::stand_in_sdk(&moto.endpoint).await;
         let athena = aws_sdk_athena::Client::new(&sdk);
-        let ids = athena
-            .list_query_executions()
-            .send()
-            .await
-            .expect("list")
-            .query_execution_ids()
-            .to_vec();
-        let mut statements = Vec::new();
-        for id in ids {
-            let q = athena
-                .get_query_execution()
-                .query_execution_id(id)
-                .send()
-                .await
-                .expect("get");
-            statements.push(
-                q.query_execution()
-                    .and_then(|e| e.query())
-                    .unwrap_or("")
-                    .to_string(),
-            );
-        }
+        let statements = crate::common::athena_statements(&athena).await;
         let named = athena
             .list_named_queries()
             .send()

@@ -236,29 +236,7 @@ fn the_export_entry_keeps_the_athena_table_in_step_with_the_lake() {
     let statements: Vec<String> = rt.block_on(async {
         let sdk = crate::common::stand_in_sdk(&moto.endpoint).await;
         let athena = aws_sdk_athena::Client::new(&sdk);
-        let ids = athena
-            .list_query_executions()
-            .send()
-            .await
-            .expect("list")
-            .query_execution_ids()
-            .to_vec();
-        let mut out = Vec::new();
-        for id in ids {
-            let q = athena
-                .get_query_execution()
-                .query_execution_id(id)
-                .send()
-                .await
-                .expect("get");
-            out.push(
-                q.query_execution()
-                    .and_then(|e| e.query())
-                    .unwrap_or("")
-                    .to_string(),
-            );
-        }
-        out
+        crate::common::athena_statements(&athena).await
     });
     let creates: Vec<&String> = statements
         .iter()

@@ -115,3 +115,30 @@ pub async fn stand_in_sdk(endpoint: &str) -> aws_config::SdkConfig {
     };
     lake::aws::sdk_config(Some(endpoint), Some("us-east-1"), once).await
 }
+
+/// Every statement a local Athena stand-in (moto) was asked to run, in its order.
+pub async fn athena_statements(athena: &aws_sdk_athena::Client) -> Vec<String> {
+    let ids = athena
+        .list_query_executions()
+        .send()
+        .await
+        .expect("list")
+        .query_execution_ids()
+        .to_vec();
+    let mut out = Vec::new();
+    for id in ids {
+        let q = athena
+            .get_query_execution()
+            .query_execution_id(id)
+            .send()
+            .await
+            .expect("get");
+        out.push(
+            q.query_execution()
+                .and_then(|e| e.query())
+                .unwrap_or("")
+                .to_string(),
+        );
+    }
+    out
+}
