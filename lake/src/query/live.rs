@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
 
 use super::config::QueryConfig;
 use super::service::QueryService;
@@ -20,12 +20,10 @@ pub const RECHECK: Duration = Duration::from_secs(5);
 /// A query service that becomes available when the lake does.
 pub struct LiveQuery {
     config: QueryConfig,
-    state: Mutex<Slot>,
-}
-
-struct Slot {
-    service: Option<Arc<QueryService>>,
-    checked: Option<Instant>,
+    /// Set once, when the lake has data; read without a lock by every request after.
+    service: OnceCell<Arc<QueryService>>,
+    /// When the lake was last looked at (one look at a time).
+    checked: Mutex<Instant>,
 }
 
 impl LiveQuery {
@@ -45,43 +43,44 @@ impl LiveQuery {
                 ),
             });
         }
-        let service = try_open(&config).await?.map(Arc::new);
-        if service.is_none() {
-            tracing::warn!(lake = %config.lake, "the lake has no data yet; the first export creates it");
+        let service = OnceCell::new();
+        match try_open(&config).await? {
+            Some(s) => {
+                let _ = service.set(Arc::new(s));
+            }
+            None => {
+                tracing::warn!(lake = %config.lake, "the lake has no data yet; the first export creates it")
+            }
         }
         Ok(LiveQuery {
             config,
-            state: Mutex::new(Slot {
-                service,
-                checked: Some(Instant::now()),
-            }),
+            service,
+            checked: Mutex::new(Instant::now()),
         })
     }
 
     /// The service, or [`LakeError::NoData`] while the lake has none.
     pub async fn service(&self) -> Result<Arc<QueryService>> {
-        let mut slot = self.state.lock().await;
-        if let Some(service) = &slot.service {
+        if let Some(service) = self.service.get() {
             return Ok(service.clone());
         }
-        let due = slot.checked.is_none_or(|at| at.elapsed() >= RECHECK);
-        if due {
-            slot.checked = Some(Instant::now());
+        let mut checked = self.checked.lock().await;
+        // Another request may have opened it while this one waited.
+        if let Some(service) = self.service.get() {
+            return Ok(service.clone());
+        }
+        if checked.elapsed() >= RECHECK {
+            *checked = Instant::now();
             if let Some(service) = try_open(&self.config).await? {
                 tracing::info!(lake = %self.config.lake, "the lake has data now");
                 let service = Arc::new(service);
-                slot.service = Some(service.clone());
+                let _ = self.service.set(service.clone());
                 return Ok(service);
             }
         }
         Err(LakeError::NoData {
             location: self.config.lake.to_string(),
         })
-    }
-
-    /// Whether the lake had data at the last look (for health answers).
-    pub async fn has_data(&self) -> bool {
-        self.service().await.is_ok()
     }
 }
 
@@ -114,7 +113,6 @@ mod tests {
                 && err.to_string().contains("no data yet"),
             "{err}"
         );
-        assert!(!live.has_data().await);
     }
 
     #[tokio::test]

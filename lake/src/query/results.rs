@@ -16,7 +16,7 @@ use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{MAX_PAGE_BYTES, MAX_PAGE_ROWS, ResultColumn, rows_within};
+use super::{MAX_PAGE_BYTES, MAX_PAGE_ROWS, ResultColumn};
 use crate::format::item::base64_bytes;
 use crate::storage::S3Prefix;
 use crate::{LakeError, Result};
@@ -95,15 +95,26 @@ impl ResultStore {
     pub async fn save(&self, id: &str, result: &StoredResult) -> Result<()> {
         self.put(&format!("{id}.csv"), to_csv(result).into_bytes())
             .await?;
+        // Each row is encoded once: its JSON both decides where a page ends and is the page.
         let mut pages = 0usize;
-        let mut rest = result.rows.as_slice();
-        while !rest.is_empty() {
-            let n = rows_within(&rest[..rest.len().min(MAX_PAGE_ROWS)], MAX_PAGE_BYTES);
-            let (page, after) = rest.split_at(n);
-            self.put(&format!("{id}/{pages}.json"), serde_json::to_vec(page)?)
-                .await?;
+        let (mut page, mut rows_in_page) = (Vec::new(), 0usize);
+        for row in &result.rows {
+            let encoded = serde_json::to_vec(row)?;
+            if rows_in_page > 0
+                && (rows_in_page == MAX_PAGE_ROWS
+                    || page.len() + encoded.len() + 2 > MAX_PAGE_BYTES)
+            {
+                self.put_page(id, pages, page).await?;
+                pages += 1;
+                (page, rows_in_page) = (Vec::new(), 0);
+            }
+            page.push(if rows_in_page == 0 { b'[' } else { b',' });
+            page.extend_from_slice(&encoded);
+            rows_in_page += 1;
+        }
+        if rows_in_page > 0 {
+            self.put_page(id, pages, page).await?;
             pages += 1;
-            rest = after;
         }
         let header = ResultHeader {
             columns: result.columns.clone(),
@@ -113,6 +124,11 @@ impl ResultStore {
         };
         self.put(&format!("{id}.json"), serde_json::to_vec(&header)?)
             .await
+    }
+
+    async fn put_page(&self, id: &str, n: usize, mut json: Vec<u8>) -> Result<()> {
+        json.push(b']');
+        self.put(&format!("{id}/{n}.json"), json).await
     }
 
     /// A result's columns and size; `NotFound` for an unknown id.
@@ -315,6 +331,40 @@ mod tests {
             to_csv(&r),
             "a,\"b, c\"\r\n\"x\"\"y\",1.5\r\n,\"line\nbreak\"\r\n"
         );
+    }
+
+    #[tokio::test]
+    async fn results_are_stored_in_pages_within_the_byte_budget() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = ResultStore::Local(dir.path().to_path_buf());
+        let id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        let big = |i: usize| vec![Value::from(i), Value::from("x".repeat(300_000))];
+        let mut rows: Vec<Vec<Value>> = (0..10).map(big).collect();
+        rows.extend((10..2_010).map(|i| vec![Value::from(i), Value::from("y")]));
+        let result = StoredResult {
+            columns: vec![ResultColumn {
+                name: "n".into(),
+                ty: "bigint".into(),
+            }],
+            rows: rows.clone(),
+            bytes_scanned: Some(7),
+        };
+        store.save(id, &result).await.expect("saved");
+        let header = store.header(id).await.expect("header");
+        assert_eq!(header.rows, rows.len());
+        let mut back = Vec::new();
+        for n in 0..header.pages {
+            let file = dir.path().join(id).join(format!("{n}.json"));
+            let size = std::fs::metadata(&file).expect("page").len() as usize;
+            assert!(size <= MAX_PAGE_BYTES, "page {n}: {size} bytes");
+            let page = store.page(id, &header, n).await.expect("page");
+            assert!(!page.is_empty() && page.len() <= MAX_PAGE_ROWS);
+            back.extend(page);
+        }
+        assert_eq!(back, rows, "every row, in order");
+        // Three 300 KB rows fill a page (three pages); the tenth shares a page with 999 small
+        // rows (1 000 rows at most), and the 1 001 small rows left take two more.
+        assert_eq!(header.pages, 3 + 1 + 2);
     }
 
     #[test]

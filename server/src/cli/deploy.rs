@@ -97,13 +97,12 @@ fn parameters(args: &DeployArgs) -> anyhow::Result<BTreeMap<String, String>> {
             .ok_or_else(|| anyhow::anyhow!("--param {p:?}: expected KEY=VALUE"))?;
         out.insert(k.trim().to_string(), v.to_string());
     }
-    for key in out.keys() {
-        if !template_parameters().contains(&key.as_str()) {
-            anyhow::bail!(
-                "{key:?} is not a parameter of the template; it takes: {}",
-                template_parameters().join(", ")
-            );
-        }
+    let known = template_parameters();
+    if let Some(key) = out.keys().find(|k| !known.contains(&k.as_str())) {
+        anyhow::bail!(
+            "{key:?} is not a parameter of the template; it takes: {}",
+            known.join(", ")
+        );
     }
     Ok(out)
 }
@@ -244,6 +243,7 @@ pub async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
         Settled::Failed(status) => anyhow::bail!(
             "stack {name} ended {status}; `dynamo-lake status --stack {name}` shows its last events"
         ),
+        Settled::Gone => anyhow::bail!("stack {name} was deleted while it was being deployed"),
     }
 }
 
@@ -327,7 +327,7 @@ pub async fn delete(args: DeleteArgs) -> anyhow::Result<()> {
     }
     stack::delete(&cloud, name).await?;
     match stack::follow(&cloud, name, Some(&found.id)).await? {
-        Settled::Failed(s) if s == "DELETE_COMPLETE" => {}
+        Settled::Gone => {}
         Settled::Done(f) => anyhow::bail!("stack {name} is {} after the delete", f.status),
         Settled::Failed(s) => anyhow::bail!("deleting stack {name} ended {s}"),
     }

@@ -37,6 +37,8 @@ pub enum Settled {
     Done(Found),
     /// Failed or rolled back (the final status).
     Failed(String),
+    /// Deleted: there is no such stack any more.
+    Gone,
 }
 
 /// The stack, or `None` when there is none of that name (or it is deleted).
@@ -202,7 +204,7 @@ pub async fn follow(cloud: &Cloud, stack: &str, since: Option<&str>) -> anyhow::
             seen.insert(e.id);
         }
         match describe(cloud, stack).await? {
-            None => return Ok(Settled::Failed("DELETE_COMPLETE".into())),
+            None => return Ok(Settled::Gone),
             Some(found) if is_settled(&found.status) => {
                 return Ok(if is_success(&found.status) {
                     Settled::Done(found)

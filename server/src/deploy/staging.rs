@@ -36,6 +36,9 @@ pub async fn bucket(cloud: &Cloud, stack_name: &str) -> anyhow::Result<String> {
         Settled::Failed(status) => {
             anyhow::bail!("the staging stack {stack_name} ended {status}")
         }
+        Settled::Gone => {
+            anyhow::bail!("the staging stack {stack_name} was deleted while it was made")
+        }
     }
 }
 

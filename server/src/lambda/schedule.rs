@@ -185,10 +185,14 @@ pub async fn handle(settings: &ExportSettings, payload: Value) -> Result<Value, 
         endpoint_url: var("AWS_ENDPOINT_URL_S3").or_else(|| var("AWS_ENDPOINT_URL")),
         region: var("AWS_REGION"),
     };
-    let before = lake::storage::Manifest::read_at(&settings.lake, &s3)
-        .await
-        .ok()
-        .map(|m| m.contract);
+    // The contract before the commit, only when an Athena table follows it.
+    let before = match &settings.athena {
+        Some(_) => lake::storage::Manifest::read_at(&settings.lake, &s3)
+            .await
+            .ok()
+            .map(|m| m.contract),
+        None => None,
+    };
     let run = async {
         let lake = Lake::open(settings.lake.clone(), &s3).await?;
         let client = lake::dynamo::client(&dynamo).await;
