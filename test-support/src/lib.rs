@@ -3,6 +3,10 @@
 //! (`tests/dynalite.js`, `tests/stand-in.py` for s3s-fs and moto), so nothing outlives the test
 //! (or the test binary) that started it. Real servers, never hand-written fakes.
 
+pub mod faulty;
+
+pub use faulty::FaultyDynamo;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};

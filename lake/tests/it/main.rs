@@ -18,3 +18,4 @@ mod native_convert;
 mod reports_datafusion;
 mod s3_lake;
 mod snapshot_dynalite;
+mod tables_ensure;
