@@ -6,7 +6,7 @@
 #    inline (Metadata: checkov: skip: with a comment). checkov evaluates Conditions with the
 #    parameters' defaults, so it also scans a copy whose defaults switch the conditional resources on
 #    (CreateTable=true: the DynamoDB table; DashboardAuth=TOKEN: the secret and the public URL
-#    permissions).
+#    permissions; ImportTable set and CreateImportTable=true: the import function and its table).
 # Both run from tests/.venv-cfn (scripts/bootstrap.sh installs it) and need no network.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -38,14 +38,15 @@ variant="$work/$(basename "$template" .yaml).conditional-resources.yaml"
 "$venv/bin/python3" - "$template" "$variant" <<'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
-for name, value in (("CreateTable", '"true"'), ("DashboardAuth", "TOKEN")):
+for name, value in (("CreateTable", '"true"'), ("DashboardAuth", "TOKEN"),
+                    ("ImportTable", "vector_emails_operational"), ("CreateImportTable", '"true"')):
     pattern = re.compile(r"(\n  %s:\n(?:    .*\n)*?    Default: )[^\n]*" % name)
     if not pattern.search(text):
         sys.exit(f"check-template: parameter {name} with a Default not found")
     text = pattern.sub(lambda m: m.group(1) + value, text, count=1)
 open(sys.argv[2], "w").write(text)
 EOF
-echo "check-template: checkov $("$venv/bin/python3" -c 'import importlib.metadata as m; print(m.version("checkov"))') $template (and a copy with CreateTable=true, DashboardAuth=TOKEN)" >&2
+echo "check-template: checkov $("$venv/bin/python3" -c 'import importlib.metadata as m; print(m.version("checkov"))') $template (and a copy with CreateTable=true, DashboardAuth=TOKEN, CreateImportTable=true)" >&2
 "$venv/bin/checkov" -f "$template" -f "$variant" --framework cloudformation --quiet --compact --skip-download || {
   echo "check-template: checkov found failed checks (skip one only inline, with a reason)" >&2
   exit 1

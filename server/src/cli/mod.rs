@@ -9,11 +9,13 @@ pub mod convert;
 pub mod demo;
 pub mod deploy;
 pub mod export;
+pub mod import;
 pub mod open;
 pub mod query;
 pub mod serve;
 pub mod snapshot;
 pub mod summary;
+pub mod tables;
 
 use std::process::ExitCode;
 
@@ -44,6 +46,11 @@ pub enum Command {
     /// Write a generated AWS native export (DYNAMODB_JSON) of sample items, for benchmarks.
     #[command(hide = true)]
     NativeFixture(demo::NativeFixtureArgs),
+    /// Stream CSV, JSON lines or DynamoDB JSON files (local or S3; gzip or not) into a DynamoDB table.
+    Import(import::ImportArgs),
+    /// Create or update a table from a spec file (`ensure`), or print a live table as one (`describe`).
+    #[command(subcommand)]
+    Tables(tables::TablesCommand),
     /// Snapshot one month of a table (Scan + filter on a YYYY-MM-DD attribute) as gzip JSON lines.
     Snapshot(snapshot::SnapshotArgs),
     /// Open an IAM-protected dashboard (DashboardAuth=IAM) through a local proxy that signs each
@@ -81,6 +88,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Convert(args) => convert::run(args).await,
         Command::NativeFixture(args) => done(demo::run_native_fixture(args)),
         Command::Snapshot(args) => done(snapshot::run(args).await),
+        Command::Import(args) => import::run(args).await,
+        Command::Tables(command) => tables::run(command).await,
         Command::Open(args) => done(open::run(args).await),
         Command::Template => done(deploy::template()),
         Command::Deploy(args) => done(deploy::deploy(args).await),

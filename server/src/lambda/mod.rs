@@ -8,6 +8,7 @@ pub mod athena_table;
 pub mod custom_resource;
 pub mod direct;
 pub mod http;
+pub mod s3_event;
 pub mod schedule;
 
 use axum::Router;
@@ -102,6 +103,8 @@ pub enum Entry {
     Export,
     /// The CloudFormation custom resource that sets up Athena.
     AthenaSetup,
+    /// S3 ObjectCreated notifications: each object imported into a DynamoDB table.
+    Import,
 }
 
 impl Entry {
@@ -112,6 +115,7 @@ impl Entry {
             Some("report") => Ok(Entry::Report),
             Some("export") => Ok(Entry::Export),
             Some("athena-setup") => Ok(Entry::AthenaSetup),
+            Some("import") => Ok(Entry::Import),
             Some("") | None => Ok(
                 if std::env::var_os("DYNAMO_LAKE_EXPORT_TABLE").is_some()
                     && std::env::var_os("DYNAMO_LAKE_ENGINE").is_none()
@@ -122,7 +126,7 @@ impl Entry {
                 },
             ),
             Some(other) => Err(format!(
-                "_HANDLER {other:?} is not an entry of this function: expected report, export or athena-setup"
+                "_HANDLER {other:?} is not an entry of this function: expected report, export, athena-setup or import"
             )),
         }
     }
@@ -145,6 +149,16 @@ pub async fn run() -> Result<(), lambda_http::Error> {
                 move |event: LambdaEvent<Value>| {
                     let settings = settings.clone();
                     async move { schedule::handle(&settings, event.payload).await }
+                },
+            ))
+            .await
+        }
+        Entry::Import => {
+            let settings = s3_event::ImportSettings::from_env().map_err(|e| format!("{e:#}"))?;
+            lambda_http::lambda_runtime::run(lambda_http::service_fn(
+                move |event: LambdaEvent<Value>| {
+                    let settings = settings.clone();
+                    async move { s3_event::handle(&settings, event.payload).await }
                 },
             ))
             .await
