@@ -38,7 +38,7 @@ def command(kind, port, rest):
         here = os.path.dirname(os.path.abspath(__file__))
         venv = os.path.join(here, ".venv", "bin", "python3")
         python = venv if os.path.exists(venv) else sys.executable
-        return [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+        return [python, os.path.join(here, "moto-server.py"), "-H", "127.0.0.1", "-p", str(port)]
     sys.exit(f"stand-in: unknown stand-in {kind!r}: expected s3s-fs or moto")
 
 

@@ -36,6 +36,13 @@ impl FaultyDynamo {
     /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`) that throttles every
     /// `throttle_every`-th BatchWriteItem request (0: never) and holds back half of the others.
     pub fn start(upstream: &str, throttle_every: usize) -> FaultyDynamo {
+        FaultyDynamo::with_bursts(upstream, throttle_every, 1)
+    }
+
+    /// As [`FaultyDynamo::start`], but throttling `burst` requests in a row out of every
+    /// `every` (enough in a row outlast the SDK's own retries, so the caller's must work).
+    pub fn with_bursts(upstream: &str, every: usize, burst: usize) -> FaultyDynamo {
+        let throttle_every = every;
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
         let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
         let upstream = upstream.trim_start_matches("http://").to_string();
@@ -44,14 +51,20 @@ impl FaultyDynamo {
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 let (upstream, seen) = (upstream.clone(), seen.clone());
-                std::thread::spawn(move || serve(conn, &upstream, &seen, throttle_every));
+                std::thread::spawn(move || serve(conn, &upstream, &seen, throttle_every, burst));
             }
         });
         FaultyDynamo { endpoint, faults }
     }
 }
 
-fn serve(mut client: TcpStream, upstream: &str, seen: &Faults, throttle_every: usize) {
+fn serve(
+    mut client: TcpStream,
+    upstream: &str,
+    seen: &Faults,
+    throttle_every: usize,
+    burst: usize,
+) {
     while let Some((head, body)) = read_request(&mut client) {
         let is_batch = head
             .to_ascii_lowercase()
@@ -66,7 +79,9 @@ fn serve(mut client: TcpStream, upstream: &str, seen: &Faults, throttle_every: u
             let table = table.clone();
             let list = requests.as_array_mut().expect("requests");
             seen.largest_batch.fetch_max(list.len(), Ordering::SeqCst);
-            if throttle_every > 0 && n.is_multiple_of(throttle_every) {
+            if throttle_every > 0
+                && n % throttle_every >= throttle_every - burst.min(throttle_every)
+            {
                 seen.throttled.fetch_add(1, Ordering::SeqCst);
                 let reply = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded."}"#;
                 let head = format!(

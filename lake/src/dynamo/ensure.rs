@@ -699,6 +699,8 @@ pub fn plan(spec: &TableDefinition, live: Option<&TableDefinition>) -> Plan {
             &want.kms_master_key_id,
             have.and_then(|h| h.kms_master_key_id.as_ref()),
         ) {
+            // An alias cannot be compared with the key ARN DescribeTable returns without KMS.
+            (Some(w), Some(_)) if w.starts_with("alias/") || w.contains(":alias/") => false,
             (Some(w), Some(h)) => !(h == w || h.ends_with(&format!("/{w}"))),
             (Some(_), None) => true,
             _ => false,
@@ -829,28 +831,23 @@ pub async fn ensure(
                 spec.table_name
             )));
         }
-        if let Step::AddIndex { index } = step
-            && !desc
-                .global_secondary_indexes()
-                .iter()
-                .any(|g| g.index_name() == Some(index.as_str()))
-        {
-            return Err(LakeError::InvalidInput(format!(
-                "this endpoint does not support adding an index to an existing table: {} accepted UpdateTable for index {index:?} but the table has no such index (dynalite ignores GlobalSecondaryIndexUpdates); create the table with its indexes, or run against DynamoDB",
-                cfg.describe()
-            )));
-        }
     }
     // Checked, not trusted: read the table again. What an endpoint dropped silently (dynalite
     // ignores Tags in CreateTable) is applied once more; what still differs is named.
     if !plan.steps.is_empty() {
-        for round in 0..2 {
+        for round in 0..3 {
             let live = read_live(client, cfg, &spec.table_name, wanted).await?;
             let rest = self::plan(spec, live.as_ref().map(|l| &l.definition));
             if rest.steps.is_empty() {
                 break;
             }
-            if round == 1 {
+            // DynamoDB's reads are eventually consistent just after a change: look again once
+            // before applying anything twice.
+            if round == 0 {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                continue;
+            }
+            if round == 2 {
                 return Err(LakeError::InvalidInput(format!(
                     "{} accepted every change but table {:?} still differs from the spec ({}): this endpoint does not support them",
                     cfg.describe(),
@@ -1061,7 +1058,7 @@ async fn apply(
             {
                 create = create.provisioned_throughput(sdk_throughput(table, &t)?);
             }
-            client
+            let answer = client
                 .update_table()
                 .table_name(table)
                 .set_attribute_definitions(Some(sdk_definitions(spec, &names)?))
@@ -1073,6 +1070,19 @@ async fn apply(
                 .send()
                 .await
                 .map_err(|e| sdk_error(cfg, &what, e))?;
+            // UpdateTable answers with the table as it now is, the index CREATING: an endpoint
+            // that accepted the call without making it (dynalite) is named here, not trusted.
+            let made = answer.table_description().is_some_and(|d| {
+                d.global_secondary_indexes()
+                    .iter()
+                    .any(|g| g.index_name() == Some(index.as_str()))
+            });
+            if !made {
+                return Err(LakeError::InvalidInput(format!(
+                    "this endpoint does not support adding an index to an existing table: {} accepted UpdateTable for index {index:?} but its answer has no such index; create the table with its indexes, or run against DynamoDB",
+                    cfg.describe()
+                )));
+            }
             Ok(())
         }
         Step::SetBilling { mode } => {
@@ -1167,20 +1177,35 @@ async fn apply(
                     .build(),
                 table,
             )?;
-            match client
-                .update_continuous_backups()
-                .table_name(table)
-                .point_in_time_recovery_specification(pitr)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if unsupported(cfg, &e) => Err(unsupported_error(
-                    cfg,
-                    "PointInTimeRecovery",
-                    "UpdateContinuousBackups",
-                )),
-                Err(e) => Err(sdk_error(cfg, &what, e)),
+            // Just after a table becomes ACTIVE, DynamoDB may answer
+            // ContinuousBackupsUnavailableException for a while: retried, not failed.
+            let mut attempt = 0u32;
+            loop {
+                match client
+                    .update_continuous_backups()
+                    .table_name(table)
+                    .point_in_time_recovery_specification(pitr.clone())
+                    .send()
+                    .await
+                {
+                    Ok(_) => return Ok(()),
+                    Err(e) if unsupported(cfg, &e) => {
+                        return Err(unsupported_error(
+                            cfg,
+                            "PointInTimeRecovery",
+                            "UpdateContinuousBackups",
+                        ));
+                    }
+                    Err(e)
+                        if e.as_service_error().and_then(|s| s.code())
+                            == Some("ContinuousBackupsUnavailableException")
+                            && attempt < 30 =>
+                    {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_secs(u64::from(attempt.min(10)))).await;
+                    }
+                    Err(e) => return Err(sdk_error(cfg, &what, e)),
+                }
             }
         }
         Step::SetContributorInsights { enabled } => {
@@ -1277,20 +1302,29 @@ pub async fn wait_ready(
     let mut wait = Duration::from_millis(100);
     let started = Instant::now();
     loop {
-        let desc = client
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| sdk_error(cfg, &format!("describe table {table:?}"), e))?
-            .table
-            .ok_or_else(|| {
-                LakeError::aws(
-                    format!("describe table {table:?}"),
-                    AwsErrorKind::Other,
-                    format!("table {table:?}: no description returned"),
-                )
-            })?;
+        let answer = match client.describe_table().table_name(table).send().await {
+            Ok(answer) => answer,
+            // Just after CreateTable, DescribeTable may not see the table yet.
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code())
+                    == Some("ResourceNotFoundException")
+                    && started.elapsed() < Duration::from_secs(30) =>
+            {
+                let pending = [format!("table {table:?}: not visible yet")];
+                progress(Progress::Waiting(&pending));
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+                continue;
+            }
+            Err(e) => return Err(sdk_error(cfg, &format!("describe table {table:?}"), e)),
+        };
+        let desc = answer.table.ok_or_else(|| {
+            LakeError::aws(
+                format!("describe table {table:?}"),
+                AwsErrorKind::Other,
+                format!("table {table:?}: no description returned"),
+            )
+        })?;
         let pending = pending_parts(&desc);
         if pending.is_empty() {
             return Ok(desc);

@@ -391,6 +391,16 @@ mod tests {
     }
 
     #[test]
+    fn the_specs_shipped_in_the_repo_parse() {
+        let seed =
+            TableDefinition::parse(include_str!("../../../deploy/tables/vector_emails.json"))
+                .expect("deploy/tables/vector_emails.json");
+        assert_eq!(seed.table_name, "vector_emails_operational");
+        assert_eq!(seed.point_in_time_recovery, Some(true));
+        assert_eq!(seed.global_secondary_indexes.len(), 1);
+    }
+
+    #[test]
     fn mistakes_are_named_before_any_call() {
         let err = |text: &str| TableDefinition::parse(text).expect_err("invalid");
         let e = err(&SEED.replace("\"BillingMode\"", "\"BilingMode\""));

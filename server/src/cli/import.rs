@@ -62,9 +62,9 @@ pub struct ImportArgs {
     /// The format, when the name does not say: csv, jsonl or dynamodb-json.
     #[arg(long)]
     pub format: Option<Format>,
-    /// The CSV delimiter: one character, or `tab`.
-    #[arg(long, default_value = ",", value_parser = parse_delimiter)]
-    pub delimiter: u8,
+    /// The CSV delimiter: one character, or `tab` (default: a tab for .tsv files, else a comma).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
     /// The type of a column: ATTR=N|S|BOOL|SS|NS|JSON (repeat, or comma-separate).
     #[arg(long = "type", value_name = "ATTR=TYPE")]
     pub types: Vec<String>,
@@ -86,8 +86,9 @@ pub struct ImportArgs {
     /// Where rejected rows go: a file, a folder, s3://bucket/key or s3://bucket/prefix/.
     #[arg(long, value_name = "PATH|s3://…")]
     pub rejects: Option<String>,
-    /// Print CloudWatch Embedded Metric Format lines at the end.
-    #[arg(long, value_enum)]
+    /// Print CloudWatch Embedded Metric Format lines at the end (on standard output, so not
+    /// with --json).
+    #[arg(long, value_enum, conflicts_with = "json")]
     pub metrics: Option<MetricsArg>,
     /// `--dry-run` (parse, map and validate everything, write nothing to the table; rejects are
     /// still written) and `--json`.
@@ -145,6 +146,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         rate: args.rate,
         rejects,
         dry_run: args.run.dry_run,
+        deadline: None,
     };
     let dynamo = args.dynamo.config();
     let clients = Clients::connect(&dynamo, &args.s3.config(dynamo.region.clone())).await;
@@ -174,7 +176,11 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if args.run.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut value = serde_json::to_value(&report)?;
+        value["rows_per_second"] =
+            serde_json::json!((report.rows as f64 / report.seconds.max(1e-9)).round());
+        value["peak_rss_bytes"] = serde_json::json!(super::summary::peak_rss_bytes());
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print_summary(&report);
     }

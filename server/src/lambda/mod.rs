@@ -158,7 +158,9 @@ pub async fn run() -> Result<(), lambda_http::Error> {
             lambda_http::lambda_runtime::run(lambda_http::service_fn(
                 move |event: LambdaEvent<Value>| {
                     let settings = settings.clone();
-                    async move { s3_event::handle(&settings, event.payload).await }
+                    async move {
+                        s3_event::handle(&settings, event.payload, event.context.deadline).await
+                    }
                 },
             ))
             .await

@@ -110,7 +110,8 @@ fn generate(dir: &Path, rows: usize) -> Generated {
     };
     let per_file = rows / 2;
     let mut n = 0usize;
-    let mut previous: Option<(String, String)> = None;
+    // The keys of the last good rows, newest last.
+    let mut recent: std::collections::VecDeque<(String, String)> = Default::default();
     for part in 0..2 {
         let path = dir.join(format!("hem_export_{part:03}.gz"));
         let file = std::fs::File::create(&path).expect("create");
@@ -127,10 +128,20 @@ fn generate(dir: &Path, rows: usize) -> Generated {
                 format!("vup-{}", rng.next() % 40_000)
             };
             let bad = (n % 100 == 50).then(|| BAD[(n / 100) % BAD.len()]);
-            // An adjacent duplicate key every 97 rows: the later row must win.
-            if n.is_multiple_of(97)
+            // Duplicate keys, the later row must win: every 97th row repeats the row just before
+            // (same batch: replaced there), every 89th the row 60 good rows back (another batch,
+            // which may still be in flight).
+            let back = if n.is_multiple_of(97) {
+                Some(1)
+            } else if n.is_multiple_of(89) {
+                Some(60)
+            } else {
+                None
+            };
+            if let Some(back) = back
                 && bad.is_none()
-                && let Some((h, v)) = &previous
+                && recent.len() >= back
+                && let Some((h, v)) = recent.get(recent.len() - back)
             {
                 hem = h.clone();
                 vup = v.clone();
@@ -200,7 +211,10 @@ fn generate(dir: &Path, rows: usize) -> Generated {
                     out.bad.insert((part, line), reason);
                 }
                 None => {
-                    previous = Some((hem, vup));
+                    recent.push_back((hem, vup));
+                    if recent.len() > 100 {
+                        recent.pop_front();
+                    }
                     out.good.push((part, expected_item(&values)));
                 }
             }
@@ -489,11 +503,17 @@ fn an_unload_csv_lands_exactly_with_every_bad_row_kept() {
     let uploaded = summary["rejects"].as_str().expect("rejects in S3");
     assert!(uploaded.starts_with("s3://exports/rejects/"), "{uploaded}");
 
-    // Through a proxy that throttles every 4th write and holds back half of the others.
-    let proxy = test_support::FaultyDynamo::start(&dynalite.endpoint, 4);
+    // 10 000 rows through a proxy that throttles 12 requests in a row out of every 30 (more than
+    // the SDK's own 8 tries, so the import's backoff must carry it) and holds back half of the
+    // others as UnprocessedItems, with 8 requests in flight: nothing is lost, and every key's
+    // last row wins over the earlier ones still in flight.
+    let small_dir = dir.path().join("small");
+    std::fs::create_dir(&small_dir).expect("dir");
+    let small = generate(&small_dir, 10_000);
+    let proxy = test_support::FaultyDynamo::with_bursts(&dynalite.endpoint, 30, 12);
     rt.block_on(create_table(&dynalite.endpoint, "faulty"));
     let faulty = import(
-        generated.files[0].to_str().expect("utf-8"),
+        small_dir.to_str().expect("utf-8"),
         "faulty",
         &proxy.endpoint,
         &[
@@ -504,13 +524,20 @@ fn an_unload_csv_lands_exactly_with_every_bad_row_kept() {
         ],
     );
     assert_eq!(faulty.code, 3, "{}\n{}", faulty.summary, faulty.log);
-    let first_part: BTreeMap<_, _> = generated
+    let small_expected: BTreeMap<_, _> = small
         .good
         .iter()
-        .filter(|(part, _)| *part == 0)
         .map(|(_, item)| (key(item), item.clone()))
         .collect();
-    assert_eq!(rt.block_on(scan(&dynalite.endpoint, "faulty")), first_part);
+    assert_eq!(
+        rt.block_on(scan(&dynalite.endpoint, "faulty")),
+        small_expected
+    );
+    assert!(
+        faulty.log.contains("backing off"),
+        "the import's own backoff never ran:\n{}",
+        faulty.log
+    );
     use std::sync::atomic::Ordering::SeqCst;
     assert!(
         proxy.faults.throttled.load(SeqCst) > 0,
@@ -549,4 +576,99 @@ fn a_missing_table_stops_the_run_with_its_name() {
         err.contains("no_such_table") && err.contains("not found"),
         "{err}"
     );
+}
+
+/// An item DynamoDB itself refuses (here a GSI key of the wrong type, which only the table knows)
+/// is isolated from its batch and kept in the rejects file; the rest of its batch is written.
+#[test]
+fn items_dynamodb_refuses_are_isolated_and_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("rows.jsonl");
+    let mut text = String::new();
+    for n in 0..63 {
+        // Three rows carry the index key as a string; the index wants a number.
+        let score = if n % 21 == 7 {
+            format!("\"n/a {n}\"")
+        } else {
+            n.to_string()
+        };
+        text.push_str(&format!("{{\"id\": \"row-{n}\", \"score\": {score}}}\n"));
+    }
+    std::fs::write(&file, text).expect("write");
+    let dynalite = stand_in::dynalite();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        use aws_sdk_dynamodb::types::ScalarAttributeType::{N, S};
+        let cfg = lake::dynamo::DynamoConfig {
+            endpoint_url: Some(dynalite.endpoint.clone()),
+            region: Some("us-east-1".into()),
+        };
+        let client = lake::dynamo::client(&cfg).await;
+        lake::dynamo::create_table(
+            &client,
+            &cfg,
+            &lake::dynamo::TableSpec {
+                name: "scores".into(),
+                hash: ("id".into(), S),
+                range: None,
+                indexes: vec![lake::dynamo::IndexSpec {
+                    name: "by-score".into(),
+                    hash: ("score".into(), N),
+                    range: None,
+                }],
+            },
+        )
+        .await
+        .expect("table");
+    });
+    let rejects = dir.path().join("r.jsonl");
+    let out = Command::new(BIN)
+        .args([
+            "import",
+            "--source",
+            file.to_str().expect("utf-8"),
+            "--table",
+            "scores",
+            "--endpoint-url",
+            &dynalite.endpoint,
+            "--rejects",
+            rejects.to_str().expect("utf-8"),
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(3), "{summary}");
+    assert_eq!(summary["items_failed"], 3);
+    assert_eq!(summary["items_processed"], 60);
+    assert_eq!(summary["items_written"], 60);
+    let count = rt.block_on(async {
+        let client = aws_sdk_dynamodb::Client::new(&stand_in_sdk(&dynalite.endpoint).await);
+        client
+            .scan()
+            .table_name("scores")
+            .send()
+            .await
+            .expect("scan")
+            .count()
+    });
+    assert_eq!(count, 60);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
+        .expect("rejects")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let mut got: Vec<u64> = lines.iter().filter_map(|l| l["line"].as_u64()).collect();
+    got.sort();
+    assert_eq!(got, [8, 29, 50]);
+    for l in &lines {
+        assert!(
+            l["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("DynamoDB refused the item")),
+            "{l}"
+        );
+        assert!(l["item"]["id"]["S"].is_string(), "{l}");
+    }
 }

@@ -383,6 +383,9 @@ pub fn typed(text: &str, ty: AttrType) -> std::result::Result<AttrValue, String>
             set(elements, ty == AttrType::NS)?
         }
         AttrType::Json => {
+            if inexact_json_number(text) {
+                return Err(INEXACT.to_string());
+            }
             let value: serde_json::Value =
                 serde_json::from_str(text).map_err(|_| "not valid JSON".to_string())?;
             from_json(&value)?
@@ -410,6 +413,50 @@ fn set(elements: Vec<String>, numbers: bool) -> std::result::Result<AttrValue, S
     } else {
         AttrValue::SS(elements)
     })
+}
+
+/// Why a JSON text whose numbers would be rounded is refused.
+pub const INEXACT: &str = "a JSON number has more digits than JSON parsing keeps exactly (beyond 64-bit integers or a double's precision); quote it and type it with --type ATTR=N";
+
+/// Whether a JSON text holds a number literal that parsing would round: an integer beyond 64
+/// bits, or a decimal a double does not hold exactly. Strings are skipped.
+pub fn inexact_json_number(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                if !exact_in_json(&text[start..i]) {
+                    return true;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+fn exact_in_json(token: &str) -> bool {
+    if !token.contains(['.', 'e', 'E']) {
+        return token.parse::<i64>().is_ok() || token.parse::<u64>().is_ok();
+    }
+    let Ok(double) = token.parse::<f64>() else {
+        return false;
+    };
+    double.is_finite() && Decimal::parse(token) == Decimal::parse(&format!("{double:e}"))
 }
 
 /// Plain JSON as a DynamoDB value: objects → M, arrays → L, strings → S, numbers → N (exactly
@@ -526,8 +573,14 @@ impl Mapper {
             }
             RowValues::Typed(typed_item) => item = typed_item.clone(),
         }
+        // An empty value kept by --keep-empty still counts as missing for fallbacks and defaults.
+        let missing = |item: &Item, name: &str| match item.get(name) {
+            None | Some(AttrValue::Null(_)) => true,
+            Some(AttrValue::S(s)) => s.is_empty(),
+            Some(_) => false,
+        };
         for (name, template) in &self.mapping.fallbacks {
-            if !item.contains_key(name) {
+            if missing(&item, name) {
                 let text = template.render(&text_of, &self.now).map_err(|why| {
                     format!("{name} is missing and its fallback cannot be built: {why}")
                 })?;
@@ -537,7 +590,7 @@ impl Mapper {
             }
         }
         for (name, template) in &self.mapping.defaults {
-            if !item.contains_key(name) {
+            if missing(&item, name) {
                 let text = template.render(&text_of, &self.now).map_err(|why| {
                     format!("{name} is missing and its default cannot be built: {why}")
                 })?;
@@ -765,6 +818,24 @@ mod tests {
         }
         assert_eq!(canonical_number("1.0"), canonical_number("1"));
         assert_eq!(canonical_number("10e-1"), canonical_number("1"));
+    }
+
+    #[test]
+    fn json_numbers_that_would_be_rounded_are_found() {
+        for exact in [
+            r#"{"a": 1}"#,
+            r#"{"a": -9223372036854775808, "b": 18446744073709551615}"#,
+            r#"{"a": 0.1, "b": 1.5e3, "c": "123456789012345678901234"}"#,
+        ] {
+            assert!(!inexact_json_number(exact), "{exact}");
+        }
+        for inexact in [
+            r#"{"a": 123456789012345678901234}"#,
+            r#"{"a": 3.14159265358979323846}"#,
+            r#"{"s": "x\"", "a": [1, 0.30000000000000000001]}"#,
+        ] {
+            assert!(inexact_json_number(inexact), "{inexact}");
+        }
     }
 
     #[test]

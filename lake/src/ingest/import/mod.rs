@@ -40,8 +40,8 @@ pub struct ImportSpec {
     pub table: String,
     /// The format, when not told by the name or the content.
     pub format: Option<Format>,
-    /// The CSV delimiter.
-    pub delimiter: u8,
+    /// The CSV delimiter (default: a tab for `.tsv` files, else a comma).
+    pub delimiter: Option<u8>,
     /// How rows become items.
     pub mapping: Mapping,
     /// Batches in flight.
@@ -52,13 +52,18 @@ pub struct ImportSpec {
     pub rejects: RejectsTarget,
     /// Parse, map and validate; write nothing to the table.
     pub dry_run: bool,
+    /// Stop reading at this moment (a Lambda function's deadline, less a margin to finish).
+    pub deadline: Option<Instant>,
 }
 
-/// The default rejects file name of a run.
+/// The default rejects file name of a run: the table, the time and a random token, so two runs
+/// started in the same second (back-to-back Lambda invocations) never write the same file.
 pub fn rejects_file_name(table: &str, started: chrono::DateTime<chrono::Utc>) -> String {
+    let token = uuid::Uuid::new_v4().simple().to_string();
     format!(
-        "{table}-import-{}{}",
+        "{table}-import-{}-{}{}",
         started.format("%Y%m%dT%H%M%SZ"),
+        &token[..8],
         source::REJECTS_SUFFIX
     )
 }
@@ -209,11 +214,12 @@ pub async fn import_sources(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(16);
     let reader = {
         let (objects, s3) = (sources.objects.clone(), clients.s3.clone());
-        let (format, delimiter) = (spec.format, spec.delimiter);
+        let (format, delimiter, deadline) = (spec.format, spec.delimiter, spec.deadline);
         let (progress, rejects, runtime) = (progress.clone(), rejects.clone(), runtime.clone());
         tokio::task::spawn_blocking(move || {
             read_all(
-                &objects, &runtime, &s3, format, delimiter, &mapper, &progress, &rejects, &tx,
+                &objects, &runtime, &s3, format, delimiter, deadline, &mapper, &progress, &rejects,
+                &tx,
             )
         })
     };
@@ -226,14 +232,16 @@ pub async fn import_sources(
     });
     let on_refused = {
         let (rejects, names) = (rejects.clone(), names.clone());
-        Box::new(move |r: &write::Refused| {
+        Box::new(move |r: &write::Refused| -> Result<()> {
             let source = &names[r.pending.source];
             tracing::warn!(source = %source, line = r.pending.line, "DynamoDB refused an item; kept in the rejects file");
-            if let Ok(mut file) = rejects.lock()
-                && let Err(e) = file.item(source, r.pending.line, &r.reason, &r.pending.item)
-            {
-                tracing::error!(error = %e, "cannot write the rejects file");
-            }
+            rejects
+                .lock()
+                .map_err(|_| LakeError::TaskFailed {
+                    what: "the rejects file".into(),
+                    reason: "a writer panicked".into(),
+                })?
+                .item(source, r.pending.line, &r.reason, &r.pending.item)
         })
     };
     let mut writer = Writer::new(target, on_refused);
@@ -285,14 +293,23 @@ pub async fn import_sources(
         return Err(e);
     }
     let written = writer.finish().await?;
-    read?;
+    if let Err(e) = read {
+        // The rows rejected before the stop are kept (uploaded) all the same.
+        if let Ok(rejects) = Arc::try_unwrap(rejects)
+            && let Ok(rejects) = rejects.into_inner()
+            && let Err(upload) = rejects.finish(Some(&clients.s3)).await
+        {
+            tracing::error!(error = %upload, "the rejects file of the stopped run could not be saved");
+        }
+        return Err(e);
+    }
     for (source, n) in &written.deduplicated {
         reports[*source].items_deduplicated += n;
     }
-    for refused in &written.refused {
-        let r = &mut reports[refused.pending.source];
-        r.items_failed += 1;
-        r.items_processed = r.items_processed.saturating_sub(1);
+    for (source, n) in &written.refused {
+        let r = &mut reports[*source];
+        r.items_failed += n;
+        r.items_processed = r.items_processed.saturating_sub(*n);
     }
     if !spec.dry_run {
         for (source, n) in &written.written {
@@ -349,7 +366,8 @@ fn read_all(
     runtime: &tokio::runtime::Handle,
     s3: &aws_sdk_s3::Client,
     forced: Option<Format>,
-    delimiter: u8,
+    delimiter: Option<u8>,
+    deadline: Option<Instant>,
     mapper: &Mapper,
     progress: &ImportProgress,
     rejects: &Mutex<Rejects>,
@@ -368,11 +386,30 @@ fn read_all(
         let raw = source::open_raw(object, runtime, Some(s3), counter.clone())?;
         let mut text = source::decoded(raw, &object.name)?;
         let format = Format::detect(forced, &object.name, &mut *text)?;
+        let delimiter = delimiter.unwrap_or_else(|| {
+            let lower = object.name.to_ascii_lowercase();
+            if lower.ends_with(".tsv") || lower.ends_with(".tsv.gz") {
+                b'\t'
+            } else {
+                b','
+            }
+        });
         let (mut rows, mut failed) = (0u64, 0u64);
         let mut chunk: Vec<Pending> = Vec::with_capacity(CHUNK);
         let keys = mapper.keys().clone();
         rows::read_rows(text, &object.name, format, delimiter, mapper, &mut |row| {
             rows += 1;
+            if rows.is_multiple_of(1024)
+                && let Some(deadline) = deadline
+                && Instant::now() >= deadline
+            {
+                return Err(LakeError::TaskFailed {
+                    what: format!("the import of {}", object.name),
+                    reason: format!(
+                        "stopped at row {rows}: the function's time is nearly up. The rows before were written (a retry starts the object again; puts overwrite). Split big objects (UNLOAD … MAXFILESIZE) or import them with the CLI"
+                    ),
+                });
+            }
             progress.rows.fetch_add(1, Ordering::Relaxed);
             progress.bytes_read.store(
                 done_before + counter.load(Ordering::Relaxed) - before,

@@ -1,6 +1,8 @@
 //! The rejects file of an import: one JSON line per row that did not become an item,
-//! `{"source", "line", "reason", "row"}` (or `"item"`, DynamoDB JSON, for an item DynamoDB itself
-//! refused), in the order the rows were read. Local files are written as the run goes; an
+//! `{"source", "line", "reason", "row"}`, in the order the rows were read. An item DynamoDB itself
+//! refuses (rare: the mapping checks keys, types and the 400 KB limit first) is known only when its
+//! batch returns, so its line `{"source", "line", "reason", "item"}` (the item as DynamoDB JSON)
+//! comes when it is known, after the rows read by then. Local files are written as the run goes; an
 //! `s3://` target is written to a local file (Lambda's /tmp) and uploaded when the run ends.
 //! The file is created at the first reject, so a clean run leaves none behind.
 

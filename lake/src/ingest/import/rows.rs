@@ -4,11 +4,13 @@
 //! [`Mapper`] and handed on with its line number, or rejected with its reason and its values as
 //! read, so a rejects file holds everything needed to fix and replay it.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
-use super::mapping::{Mapper, RowValues};
+use super::mapping::{INEXACT, Mapper, RowValues, inexact_json_number};
 use crate::format::item::{Item, parse_item_line};
 use crate::{LakeError, Result};
 
@@ -118,6 +120,35 @@ pub fn read_rows(
     }
 }
 
+/// The longest record or line read (an unclosed quote would otherwise make the rest of a file one
+/// record in memory); far above DynamoDB's 400 KB item limit.
+pub const MAX_RECORD_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A reader that refuses to go more than [`MAX_RECORD_BYTES`] past the end of the last record.
+struct Capped<R> {
+    inner: R,
+    read: u64,
+    record_end: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self
+            .read
+            .saturating_sub(self.record_end.load(Ordering::Relaxed))
+            > MAX_RECORD_BYTES
+        {
+            return Err(std::io::Error::other(format!(
+                "a record longer than {} MiB (an unclosed quote?)",
+                MAX_RECORD_BYTES >> 20
+            )));
+        }
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
 fn read_csv(
     reader: Box<dyn BufRead + Send>,
     name: &str,
@@ -126,11 +157,16 @@ fn read_csv(
     emit: &mut dyn FnMut(Row) -> Result<()>,
 ) -> Result<()> {
     let broken = |e: csv::Error| LakeError::InvalidInput(format!("{name}: cannot read CSV: {e}"));
+    let record_end = Arc::new(AtomicU64::new(0));
     let mut csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
-        .from_reader(reader);
+        .from_reader(Capped {
+            inner: reader,
+            read: 0,
+            record_end: record_end.clone(),
+        });
     let headers: Vec<String> = csv
         .byte_headers()
         .map_err(broken)?
@@ -165,6 +201,7 @@ fn read_csv(
         if !csv.read_byte_record(&mut record).map_err(broken)? {
             return Ok(());
         }
+        record_end.store(csv.position().byte(), Ordering::Relaxed);
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         if record.len() == 1 && record[0].is_empty() {
             continue;
@@ -247,13 +284,13 @@ fn read_lines(
     let mut line = 0u64;
     loop {
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| LakeError::InvalidInput(format!("{name}: cannot read: {e}")))?;
+        line += 1;
+        let n = read_line_capped(&mut *reader, &mut buf).map_err(|e| {
+            LakeError::InvalidInput(format!("{name}: line {line}: cannot read: {e}"))
+        })?;
         if n == 0 {
             return Ok(());
         }
-        line += 1;
         let Ok(text) = std::str::from_utf8(&buf) else {
             emit(Row::Rejected(Rejected {
                 line,
@@ -284,6 +321,11 @@ fn read_lines(
                 }),
             },
             _ => match serde_json::from_str::<Map<String, Value>>(text) {
+                Ok(_) if inexact_json_number(text) => Row::Rejected(Rejected {
+                    line,
+                    reason: INEXACT.to_string(),
+                    row: raw(),
+                }),
                 Ok(object) => match mapper.map(RowValues::Json(&object)) {
                     Ok(item) => Row::Item(line, item),
                     Err(reason) => Row::Rejected(Rejected {
@@ -300,6 +342,35 @@ fn read_lines(
             },
         };
         emit(row)?;
+    }
+}
+
+/// `read_until(b'\n')` that stops with an error past [`MAX_RECORD_BYTES`] (a file without
+/// newlines is not JSON lines, and must not be read into memory whole).
+fn read_line_capped(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(buf.len());
+        }
+        match available.iter().position(|b| *b == b'\n') {
+            Some(i) => {
+                buf.extend_from_slice(&available[..=i]);
+                reader.consume(i + 1);
+                return Ok(buf.len());
+            }
+            None => {
+                let n = available.len();
+                buf.extend_from_slice(available);
+                reader.consume(n);
+                if buf.len() as u64 > MAX_RECORD_BYTES {
+                    return Err(std::io::Error::other(format!(
+                        "longer than {} MiB without a newline (not JSON lines?)",
+                        MAX_RECORD_BYTES >> 20
+                    )));
+                }
+            }
+        }
     }
 }
 
@@ -367,6 +438,21 @@ mod tests {
             (5, "the row has 1 fields, the header has 2")
         );
         assert_eq!(got.len(), 4, "the blank line is skipped");
+    }
+
+    #[test]
+    fn an_unclosed_quote_or_a_file_without_newlines_stops_instead_of_filling_memory() {
+        let big = "a".repeat((MAX_RECORD_BYTES + 1024) as usize);
+        for (text, format) in [
+            (format!("id,note\n1,\"{big}\n"), Format::Csv),
+            (format!("{{\"id\": \"{big}\"}}"), Format::Jsonl),
+        ] {
+            let reader: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(text.into_bytes()));
+            let e = read_rows(reader, "big", format, b',', &mapper(), &mut |_| Ok(()))
+                .expect_err("refused")
+                .to_string();
+            assert!(e.contains("big") && e.contains("MiB"), "{e}");
+        }
     }
 
     #[test]

@@ -68,9 +68,14 @@ impl Sources {
 /// otherwise feed itself).
 pub const REJECTS_SUFFIX: &str = ".rejects.jsonl";
 
+/// Names a folder or prefix listing leaves out: folder markers, dotfiles, our rejects files and
+/// the manifest Redshift's `UNLOAD … MANIFEST` writes beside its parts (`…manifest`).
 fn skipped(name: &str) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
-    base.is_empty() || base.starts_with('.') || base.ends_with(REJECTS_SUFFIX)
+    base.is_empty()
+        || base.starts_with('.')
+        || base.ends_with(REJECTS_SUFFIX)
+        || base.ends_with("manifest")
 }
 
 /// Lists what `source` (as the user typed it, for `flag`) names.
@@ -188,8 +193,13 @@ async fn list_s3(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result
         }
     }
     objects.sort();
-    // An exact key names one object, even when other keys start with it.
-    if let Some(exact) = objects.iter().find(|(k, _)| k == key).cloned() {
+    // An exact key names one object, even when other keys start with it (a key ending in `/` is
+    // a folder marker, never the object meant).
+    if let Some(exact) = objects
+        .iter()
+        .find(|(k, _)| k == key && !k.ends_with('/') && !k.is_empty())
+        .cloned()
+    {
         return Ok(Sources {
             objects: vec![s3_object(bucket, &exact.0, exact.1)],
             native_export: None,

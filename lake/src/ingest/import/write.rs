@@ -69,8 +69,8 @@ pub struct Written {
     pub written: HashMap<usize, u64>,
     /// Rows replaced by a later row for the same key in the same batch, per source index.
     pub deduplicated: HashMap<usize, u64>,
-    /// Items DynamoDB refused.
-    pub refused: Vec<Refused>,
+    /// Items DynamoDB refused, per source index (each is in the rejects file already).
+    pub refused: HashMap<usize, u64>,
 }
 
 struct Flight {
@@ -78,6 +78,9 @@ struct Flight {
     written: Vec<usize>,
     refused: Vec<Refused>,
 }
+
+/// What to do with an item DynamoDB refused: keep it in the rejects file.
+pub type OnRefused = Box<dyn FnMut(&Refused) -> Result<()> + Send>;
 
 /// Forms batches and keeps them in flight. With no target (a dry run) batches are formed and
 /// counted the same way, and nothing is sent.
@@ -90,13 +93,13 @@ pub struct Writer {
     next_send: Instant,
     /// The counts so far.
     pub done: Written,
-    /// Called with each refused item as soon as it is known.
-    on_refused: Box<dyn FnMut(&Refused) + Send>,
+    /// Called with each refused item as soon as it is known (an error stops the run).
+    on_refused: OnRefused,
 }
 
 impl Writer {
     /// A writer to `target` (`None`: a dry run).
-    pub fn new(target: Option<Target>, on_refused: Box<dyn FnMut(&Refused) + Send>) -> Writer {
+    pub fn new(target: Option<Target>, on_refused: OnRefused) -> Writer {
         Writer {
             target,
             open: Vec::with_capacity(BATCH),
@@ -149,8 +152,8 @@ impl Writer {
             *self.done.written.entry(source).or_default() += 1;
         }
         for r in flight.refused {
-            (self.on_refused)(&r);
-            self.done.refused.push(r);
+            (self.on_refused)(&r)?;
+            *self.done.refused.entry(r.pending.source).or_default() += 1;
         }
         Ok(())
     }
@@ -292,7 +295,13 @@ async fn write_all(target: &Target, items: &[Pending]) -> std::result::Result<()
                     LakeError::Aws {
                         kind: AwsErrorKind::Throttled | AwsErrorKind::Unavailable,
                         ..
-                    } => {}
+                    } => {
+                        tracing::debug!(
+                            table,
+                            stalled,
+                            "throttled past the SDK's retries; backing off"
+                        );
+                    }
                     LakeError::Aws {
                         kind: AwsErrorKind::Invalid,
                         ..
@@ -342,7 +351,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_dry_run_forms_the_same_batches_and_counts_duplicates() {
-        let mut w = Writer::new(None, Box::new(|_| {}));
+        let mut w = Writer::new(None, Box::new(|_| Ok(())));
         // 30 distinct keys, with key 3 repeated right after itself and key 27 in the next batch.
         for i in 0..30 {
             w.push(pending(&i.to_string(), "a", 0)).await.expect("push");
