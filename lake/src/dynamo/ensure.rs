@@ -263,41 +263,60 @@ fn unsupported_error(cfg: &DynamoConfig, setting: &str, operation: &str) -> Lake
     ))
 }
 
+/// The answer of a Describe call for a setting DescribeTable does not carry: `read` takes the
+/// setting from the answer; an endpoint without the API gives `None` when the setting is
+/// `optional` (for `describe`), else the clear "does not support" error.
+fn setting<O, E, T>(
+    cfg: &DynamoConfig,
+    answer: std::result::Result<
+        O,
+        aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+    >,
+    read: impl FnOnce(O) -> Option<T>,
+    (name, operation, what): (&str, &str, String),
+    optional: bool,
+) -> Result<Option<T>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match answer {
+        Ok(out) => Ok(read(out)),
+        Err(e) if unsupported(cfg, &e) && optional => Ok(None),
+        Err(e) if unsupported(cfg, &e) => Err(unsupported_error(cfg, name, operation)),
+        Err(e) => Err(sdk_error(cfg, &what, e)),
+    }
+}
+
 async fn read_ttl(
     client: &Client,
     cfg: &DynamoConfig,
     table: &str,
     optional: bool,
 ) -> Result<Option<TimeToLive>> {
-    match client
+    let answer = client
         .describe_time_to_live()
         .table_name(table)
         .send()
-        .await
-    {
-        Ok(out) => Ok(out
-            .time_to_live_description()
-            .map(|d| {
-                let status = d.time_to_live_status().map(|s| s.as_str()).unwrap_or("");
-                TimeToLive {
+        .await;
+    let read =
+        |out: aws_sdk_dynamodb::operation::describe_time_to_live::DescribeTimeToLiveOutput| {
+            out.time_to_live_description()
+                .map(|d| TimeToLive {
                     attribute_name: d.attribute_name().unwrap_or_default().to_string(),
-                    enabled: matches!(status, "ENABLED" | "ENABLING"),
-                }
-            })
-            .filter(|t| t.enabled || !t.attribute_name.is_empty())),
-        Err(e) if unsupported(cfg, &e) => {
-            if optional {
-                Ok(None)
-            } else {
-                Err(unsupported_error(cfg, "TimeToLive", "DescribeTimeToLive"))
-            }
-        }
-        Err(e) => Err(sdk_error(
-            cfg,
-            &format!("time to live of table {table:?}"),
-            e,
-        )),
-    }
+                    enabled: d
+                        .time_to_live_status()
+                        .is_some_and(|s| matches!(s.as_str(), "ENABLED" | "ENABLING")),
+                })
+                .filter(|t| t.enabled || !t.attribute_name.is_empty())
+        };
+    let what = format!("time to live of table {table:?}");
+    setting(
+        cfg,
+        answer,
+        read,
+        ("TimeToLive", "DescribeTimeToLive", what),
+        optional,
+    )
 }
 
 async fn read_pitr(
@@ -306,35 +325,22 @@ async fn read_pitr(
     table: &str,
     optional: bool,
 ) -> Result<Option<bool>> {
-    match client
+    let answer = client
         .describe_continuous_backups()
         .table_name(table)
         .send()
-        .await
-    {
-        Ok(out) => Ok(Some(
+        .await;
+    let read = |out: aws_sdk_dynamodb::operation::describe_continuous_backups::DescribeContinuousBackupsOutput| {
+        Some(
             out.continuous_backups_description()
                 .and_then(|d| d.point_in_time_recovery_description())
                 .and_then(|p| p.point_in_time_recovery_status())
                 .is_some_and(|s| s.as_str() == "ENABLED"),
-        )),
-        Err(e) if unsupported(cfg, &e) => {
-            if optional {
-                Ok(None)
-            } else {
-                Err(unsupported_error(
-                    cfg,
-                    "PointInTimeRecovery",
-                    "DescribeContinuousBackups",
-                ))
-            }
-        }
-        Err(e) => Err(sdk_error(
-            cfg,
-            &format!("point-in-time recovery of table {table:?}"),
-            e,
-        )),
-    }
+        )
+    };
+    let what = format!("point-in-time recovery of table {table:?}");
+    let names = ("PointInTimeRecovery", "DescribeContinuousBackups", what);
+    setting(cfg, answer, read, names, optional)
 }
 
 async fn read_insights(
@@ -343,34 +349,20 @@ async fn read_insights(
     table: &str,
     optional: bool,
 ) -> Result<Option<bool>> {
-    match client
+    let answer = client
         .describe_contributor_insights()
         .table_name(table)
         .send()
-        .await
-    {
-        Ok(out) => {
-            Ok(Some(out.contributor_insights_status().is_some_and(|s| {
-                matches!(s.as_str(), "ENABLED" | "ENABLING")
-            })))
-        }
-        Err(e) if unsupported(cfg, &e) => {
-            if optional {
-                Ok(None)
-            } else {
-                Err(unsupported_error(
-                    cfg,
-                    "ContributorInsights",
-                    "DescribeContributorInsights",
-                ))
-            }
-        }
-        Err(e) => Err(sdk_error(
-            cfg,
-            &format!("contributor insights of table {table:?}"),
-            e,
-        )),
-    }
+        .await;
+    let read = |out: aws_sdk_dynamodb::operation::describe_contributor_insights::DescribeContributorInsightsOutput| {
+        Some(
+            out.contributor_insights_status()
+                .is_some_and(|s| matches!(s.as_str(), "ENABLED" | "ENABLING")),
+        )
+    };
+    let what = format!("contributor insights of table {table:?}");
+    let names = ("ContributorInsights", "DescribeContributorInsights", what);
+    setting(cfg, answer, read, names, optional)
 }
 
 async fn read_tags(
