@@ -6,7 +6,9 @@ const path = require('node:path');
 const dynalite = require(path.join(__dirname, 'node_modules', 'dynalite'));
 
 const port = Number(process.argv[2] || 0);
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+// DYNALITE_CREATE_MS keeps new tables CREATING that long (tests of waiting); default: at once.
+const createTableMs = Number(process.env.DYNALITE_CREATE_MS || 0);
+const server = dynalite({ createTableMs, deleteTableMs: 0, updateTableMs: 0 });
 server.listen(port, '127.0.0.1', () => console.log('port ' + server.address().port));
 if (process.argv.includes('--until-stdin-closes')) {
   process.stdin.on('end', () => process.exit(0));

@@ -51,6 +51,11 @@ pub fn start(what: &str, mut command: Command) -> StandIn {
 
 /// dynalite: a local DynamoDB, in memory.
 pub fn dynalite() -> StandIn {
+    dynalite_creating_for(0)
+}
+
+/// dynalite whose new tables stay CREATING for `ms` milliseconds (for tests of waiting).
+pub fn dynalite_creating_for(ms: u64) -> StandIn {
     let tests = tests_dir();
     assert!(
         tests.join("node_modules/dynalite").exists(),
@@ -58,7 +63,8 @@ pub fn dynalite() -> StandIn {
     );
     let mut c = Command::new("node");
     c.arg(tests.join("dynalite.js"))
-        .args(["0", "--until-stdin-closes"]);
+        .args(["0", "--until-stdin-closes"])
+        .env("DYNALITE_CREATE_MS", ms.to_string());
     start("dynalite", c)
 }
 

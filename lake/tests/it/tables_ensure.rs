@@ -218,3 +218,50 @@ async fn dynalite_makes_tables_and_indexes_and_names_what_it_cannot_do() {
         .to_string();
     assert!(e.contains("\"hem-index\""), "{e}");
 }
+
+/// A table that stays CREATING is waited for, with progress naming it; past `--timeout` the error
+/// names what is still CREATING, and a later run picks up where it stopped.
+#[tokio::test]
+async fn waiting_reports_progress_and_the_timeout_names_what_is_creating() {
+    let slow = test_support::dynalite_creating_for(3_000);
+    let cfg = DynamoConfig {
+        endpoint_url: Some(slow.endpoint.clone()),
+        region: Some("us-east-1".into()),
+    };
+    let client = lake::dynamo::client(&cfg).await;
+    let mut plain = spec("ensure_slow", "");
+    plain.stream_specification = None;
+    let short = EnsureOptions {
+        dry_run: false,
+        timeout: Duration::from_millis(500),
+    };
+    let e = ensure(&client, &cfg, &plain, short, &|_| {})
+        .await
+        .expect_err("still creating")
+        .to_string();
+    assert!(
+        e.contains("timed out") && e.contains("table \"ensure_slow\": CREATING"),
+        "{e}"
+    );
+    let seen = std::sync::Mutex::new(Vec::new());
+    let record = |p: lake::dynamo::ensure::Progress<'_>| {
+        if let lake::dynamo::ensure::Progress::Waiting(parts) = p {
+            seen.lock().expect("lock").push(parts.join(", "));
+        }
+    };
+    let done = ensure(&client, &cfg, &plain, OPTIONS, &record)
+        .await
+        .expect("waited until ACTIVE");
+    // The first run created it and stopped waiting; this one only finishes (dynalite drops
+    // Tags in CreateTable, so they follow now).
+    assert!(
+        !done.steps.contains(&Step::CreateTable),
+        "the first run created it: {:?}",
+        done.changes
+    );
+    let seen = seen.lock().expect("lock");
+    assert!(
+        seen.iter().any(|s| s.contains("CREATING")),
+        "no progress while waiting: {seen:?}"
+    );
+}
