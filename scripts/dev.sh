@@ -111,8 +111,12 @@ cmd_bench_lambda() {
   fi
 }
 
-# Benchmarks (release build): convert throughput and peak memory at 100k and 1M items, and
-# export from dynalite at 100k items. Prints one line per measurement.
+# Benchmarks (release build): convert throughput and peak memory at 100k and 1M items, queries on
+# 1M rows, export from dynalite at 100k items, and import (seed 002's CSV): a dry run of 1M rows
+# (rows/s on all cores and on one core, peak RSS), then 100k rows written into dynalite by
+# dynamo-lake and by boto3's batch_writer, with dynalite's CPU meanwhile. Prints one line per
+# measurement. Sizes: BENCH_CONVERT_ITEMS, BENCH_QUERY_ROWS, BENCH_EXPORT_ITEMS, BENCH_IMPORT_ROWS,
+# BENCH_IMPORT_WRITE_ROWS (0 skips the writes), BENCH_IMPORT_CONCURRENCY; BENCH_BIN another binary.
 cmd_bench() {
   cmd_bootstrap
   local bin=${BENCH_BIN:-}
@@ -147,6 +151,107 @@ cmd_bench() {
     '$bin' export --table dynamo-lake-demo --sk-attr InitiationTimestamp --parallel 2 --from 2000-01-01 --to 2100-01-01 \
       --lake '$dir/scan-lake' --endpoint-url \$DYNAMO_LAKE_DEMO_ENDPOINT_URL --json 2>/dev/null | '$summary' pipeline
   "
+  rm -rf "$dir/demo" "$dir/export-lake" "$dir/scan-lake"
+  bench_import "$bin" "$dir"
+}
+
+# The import benchmark (issue: ≥ 500 000 rows/s dry run on one core, peak RSS < 200 MB at 1M rows,
+# ≥ 2× boto3's batch_writer into the same dynalite). Fixtures from scripts/import_fixture.py.
+bench_import() {
+  local bin=$1 dir=$2
+  local n_dry=${BENCH_IMPORT_ROWS:-1000000} n_write=${BENCH_IMPORT_WRITE_ROWS:-100000}
+  [ "$n_dry" -gt 0 ] || [ "$n_write" -gt 0 ] || return 0
+  [ "$n_write" -eq 0 ] || bench_boto3_venv
+  for n in $n_dry $n_write; do
+    if [ "$n" -gt 0 ] && [ ! -d "$dir/import-$n" ]; then
+      python3 "$ROOT/scripts/import_fixture.py" --out "$dir/import-$n" --rows "$n" --parts 4
+    fi
+  done
+  export -f bench_import_run bench_import_cmd bench_import_spec
+  scripts/with-dynalite.sh bash -c 'bench_import_run "$@"' bench_import "$bin" "$dir" "$n_dry" "$n_write" \
+    "${BENCH_IMPORT_CONCURRENCY:-4}" "$ROOT"
+  rm -rf "$dir"/import-*
+}
+
+# boto3 for the comparison, in its own venv (pinned: the figure depends on the version).
+bench_boto3_venv() {
+  local venv="$ROOT/tests/.venv-bench" pins=(boto3==1.44.5 botocore==1.44.5)
+  if ! "$venv/bin/python3" -c 'import boto3, botocore, sys
+sys.exit(not (boto3.__version__ == botocore.__version__ == "1.44.5"))' 2>/dev/null; then
+    log "pip install ${pins[*]} into tests/.venv-bench"
+    [ -x "$venv/bin/python3" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "${pins[@]}"
+  fi
+}
+
+# A table spec for TABLE in FILE: seed 002's keys and GSI, on demand, without the stream, encryption
+# and tags of deploy/tables/vector_emails.json (dynalite has no streams).
+bench_import_spec() {
+  printf '{"TableName": "%s", "BillingMode": "PAY_PER_REQUEST",
+  "AttributeDefinitions": [{"AttributeName": "vup_id", "AttributeType": "S"}, {"AttributeName": "hem", "AttributeType": "S"}],
+  "KeySchema": [{"AttributeName": "vup_id", "KeyType": "HASH"}, {"AttributeName": "hem", "KeyType": "RANGE"}],
+  "GlobalSecondaryIndexes": [{"IndexName": "hem-index", "Projection": {"ProjectionType": "ALL"},
+    "KeySchema": [{"AttributeName": "hem", "KeyType": "HASH"}, {"AttributeName": "vup_id", "KeyType": "RANGE"}]}]}\n' "$1" > "$2"
+}
+
+# OUT LOG COMMAND…: runs an import with its JSON report into OUT and its log into LOG; exit 3 (rows
+# rejected) is a figure to print, anything else but 0 stops the bench with the log.
+bench_import_cmd() {
+  local out=$1 log=$2 rc=0
+  shift 2
+  "$@" > "$out" 2> "$log" || rc=$?
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
+    echo; cat "$log" >&2; echo "bench: exit $rc from: $*" >&2; return 1
+  fi
+}
+
+# Runs under scripts/with-dynalite.sh (its shell is our parent, dynalite's node its other child).
+bench_import_run() {
+  set -euo pipefail
+  local bin=$1 dir=$2 n_dry=$3 n_write=$4 conc=$5 root=$6
+  local url=$DYNAMO_LAKE_DEMO_ENDPOINT_URL summary="$root/scripts/bench_summary.py"
+  local cpu=(python3 "$root/scripts/bench_cpu.py") node
+  node=$(pgrep -P "$PPID" -x node | head -n 1 || true)
+  [ -n "$node" ] || echo "bench: dynalite's process not found: no CPU figures for it" >&2
+  local map=(--fallback 'vup_id=UNRESOLVED#{hem:0:2}' --default 'updated_at={now}' --endpoint-url "$url")
+  if [ "$n_dry" -gt 0 ]; then
+    bench_import_spec bench_import_dry "$dir/spec-dry.json"
+    bench_import_cmd "$dir/spec-dry.out" "$dir/spec-dry.log" "$bin" tables ensure --spec "$dir/spec-dry.json" --endpoint-url "$url"
+    local src="$dir/import-$n_dry" size
+    size=$(du -sh "$src" | cut -f1)
+    printf 'import  %8d rows (%s gzip CSV, dry run, %d cores): ' "$n_dry" "$size" "$(nproc)"
+    bench_import_cmd "$dir/dry.json" "$dir/dry.log" "$bin" import --source "$src" --table bench_import_dry \
+      "${map[@]}" --dry-run --rejects "$dir/dry.rejects.jsonl" --json
+    "$summary" import "$dir/dry.json" --goal-rss-mb 200
+    if command -v taskset > /dev/null; then
+      printf 'import  %8d rows (%s gzip CSV, dry run, 1 core, taskset -c 0): ' "$n_dry" "$size"
+      bench_import_cmd "$dir/dry1.json" "$dir/dry1.log" taskset -c 0 "$bin" import --source "$src" \
+        --table bench_import_dry "${map[@]}" --dry-run --rejects "$dir/dry1.rejects.jsonl" --json
+      "$summary" import "$dir/dry1.json" --goal-rps 500000 --goal-rss-mb 200
+    else
+      echo "import  dry run on one core skipped: no taskset"
+    fi
+  fi
+  [ "$n_write" -gt 0 ] || return 0
+  local src="$dir/import-$n_write" t
+  for t in bench_import_dynamo_lake bench_import_boto3; do
+    bench_import_spec "$t" "$dir/spec-$t.json"
+    bench_import_cmd "$dir/spec-$t.out" "$dir/spec-$t.log" "$bin" tables ensure --spec "$dir/spec-$t.json" --endpoint-url "$url"
+  done
+  printf 'import  %8d rows (dynalite, dynamo-lake, concurrency %d): ' "$n_write" "$conc"
+  bench_import_cmd "$dir/dl.json" "$dir/dl.log" "${cpu[@]}" ${node:+--pid "$node"} --out "$dir/dl-cpu.json" -- \
+    "$bin" import --source "$src" --table bench_import_dynamo_lake "${map[@]}" --concurrency "$conc" \
+    --rejects "$dir/dl.rejects.jsonl" --json
+  "$summary" import "$dir/dl.json" --cpu "$dir/dl-cpu.json"
+  local py="$root/tests/.venv-bench/bin/python3"
+  printf 'import  %8d rows (dynalite, boto3 %s batch_writer): ' "$n_write" "$("$py" -c 'import boto3; print(boto3.__version__)')"
+  bench_import_cmd "$dir/boto3.json" "$dir/boto3.log" "${cpu[@]}" ${node:+--pid "$node"} --out "$dir/boto3-cpu.json" -- \
+    "$py" "$root/scripts/bench_boto3_import.py" --source "$src" --table bench_import_boto3 --endpoint-url "$url"
+  "$summary" import "$dir/boto3.json" --cpu "$dir/boto3-cpu.json"
+  printf 'import  %8d rows (dynalite): ' "$n_write"
+  "$summary" import-vs "$dir/dl.json" "$dir/boto3.json" --goal-ratio 2
+  printf 'import  check: '
+  "$py" "$root/scripts/bench_boto3_import.py" --compare bench_import_dynamo_lake bench_import_boto3 --endpoint-url "$url"
 }
 
 cmd_test() {
