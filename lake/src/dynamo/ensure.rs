@@ -180,11 +180,6 @@ pub enum Progress<'a> {
     Waiting(&'a [String]),
 }
 
-/// The live table: its definition in spec form and, for waiting, what is not ACTIVE.
-struct Live {
-    definition: TableDefinition,
-}
-
 /// Reads the live table in spec form, or `None` if it does not exist. `wanted` says which of the
 /// settings outside DescribeTable to read (all of them for `describe`).
 async fn read_live(
@@ -192,7 +187,7 @@ async fn read_live(
     cfg: &DynamoConfig,
     table: &str,
     wanted: Wanted,
-) -> Result<Option<Live>> {
+) -> Result<Option<TableDefinition>> {
     let desc = match client.describe_table().table_name(table).send().await {
         Ok(out) => match out.table {
             Some(t) => t,
@@ -223,7 +218,7 @@ async fn read_live(
             .await?
             .unwrap_or_default();
     }
-    Ok(Some(Live { definition }))
+    Ok(Some(definition))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -523,7 +518,7 @@ pub async fn describe(client: &Client, cfg: &DynamoConfig, table: &str) -> Resul
         optional: true,
     };
     match read_live(client, cfg, table, wanted).await? {
-        Some(live) => Ok(live.definition),
+        Some(live) => Ok(live),
         None => Err(LakeError::NotFound(format!(
             "table {table:?} does not exist in {}",
             cfg.describe()
@@ -785,7 +780,7 @@ pub async fn ensure(
         optional: false,
     };
     let live = read_live(client, cfg, &spec.table_name, wanted).await?;
-    let plan = plan(spec, live.as_ref().map(|l| &l.definition));
+    let plan = plan(spec, live.as_ref());
     let outcome = |plan: &Plan, dry_run: bool| Outcome {
         table: plan.table.clone(),
         unchanged: plan.steps.is_empty() && plan.refused.is_empty(),
@@ -829,7 +824,7 @@ pub async fn ensure(
     if !plan.steps.is_empty() {
         for round in 0..3 {
             let live = read_live(client, cfg, &spec.table_name, wanted).await?;
-            let rest = self::plan(spec, live.as_ref().map(|l| &l.definition));
+            let rest = self::plan(spec, live.as_ref());
             if rest.steps.is_empty() {
                 break;
             }

@@ -9,7 +9,6 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{KeyType, ScalarAttributeType};
 
 use super::client::{DynamoConfig, sdk_error};
-use crate::error::AwsErrorKind;
 use crate::{LakeError, Result};
 
 /// A key attribute: name and DynamoDB type.
@@ -109,46 +108,11 @@ pub async fn create_table(client: &Client, cfg: &DynamoConfig, spec: &TableSpec)
     wait_active(client, cfg, &spec.name).await
 }
 
-/// Polls DescribeTable until the table and all its GSIs are ACTIVE (there is no SDK waiter for GSIs).
+/// Waits until the table and all its GSIs are ACTIVE (there is no SDK waiter for GSIs), at most
+/// 30 minutes: [`super::ensure::wait_ready`] without progress reports.
 pub async fn wait_active(client: &Client, cfg: &DynamoConfig, table: &str) -> Result<()> {
     let deadline = std::time::Instant::now() + Duration::from_secs(30 * 60);
-    let mut wait = Duration::from_millis(50);
-    loop {
-        let out = client
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| sdk_error(cfg, &format!("table {table:?}"), e))?;
-        let Some(desc) = out.table else {
-            return Err(LakeError::aws(
-                format!("describe table {table:?}"),
-                AwsErrorKind::Other,
-                format!("table {table:?}: no description"),
-            ));
-        };
-        let table_active = desc
-            .table_status()
-            .map(|s| s.as_str() == "ACTIVE")
-            .unwrap_or(false);
-        let gsis_active = desc.global_secondary_indexes().iter().all(|g| {
-            g.index_status()
-                .map(|s| s.as_str() == "ACTIVE")
-                .unwrap_or(false)
-        });
-        if table_active && gsis_active {
-            return Ok(());
-        }
-        if std::time::Instant::now() > deadline {
-            return Err(LakeError::aws(
-                format!("wait for table {table:?}"),
-                AwsErrorKind::Unavailable,
-                format!(
-                    "table {table:?} or one of its indexes is still not ACTIVE after 30 minutes"
-                ),
-            ));
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_secs(10));
-    }
+    super::ensure::wait_ready(client, cfg, table, deadline, &|_| {})
+        .await
+        .map(|_| ())
 }

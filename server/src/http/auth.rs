@@ -341,7 +341,9 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
     })
 }
 
-fn percent_decode(text: &str) -> Option<String> {
+/// Decodes `application/x-www-form-urlencoded` text (`+` a space, `%xx` a byte, UTF-8), as
+/// S3 event keys are encoded too; `None` for a malformed escape or bytes that are not UTF-8.
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

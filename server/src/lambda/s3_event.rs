@@ -77,25 +77,8 @@ impl ImportSettings {
 
 /// Decodes an S3 event key: `+` is a space, `%xx` a byte; the bytes are UTF-8.
 pub fn decode_key(key: &str) -> Result<String, String> {
-    let bytes = key.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = key
-                    .get(i + 1..i + 3)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| format!("the key {key:?} has a malformed %-escape"))?;
-                out.push(hex);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| format!("the key {key:?} does not decode to UTF-8"))
+    crate::http::auth::percent_decode(key)
+        .ok_or_else(|| format!("the key {key:?} has a malformed %-escape or is not UTF-8"))
 }
 
 /// The objects an S3 notification names (ObjectCreated records only; our own rejects files are

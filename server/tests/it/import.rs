@@ -550,8 +550,8 @@ fn an_unload_csv_lands_exactly_with_every_bad_row_kept() {
     assert!(proxy.faults.largest_batch.load(SeqCst) <= 25);
 }
 
-/// Keys and values DynamoDB refuses are named before any write, and a missing table is an
-/// error that stops the run (exit 1), not a report of failed rows.
+/// A missing table is an error that stops the run (exit 1) naming it, not a report of failed
+/// rows.
 #[test]
 fn a_missing_table_stops_the_run_with_its_name() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -547,6 +547,15 @@ impl Mapper {
 
     /// Maps one row; `Err` is the reason it is rejected (names attributes, never values).
     pub fn map(&self, row: RowValues<'_>) -> std::result::Result<Item, String> {
+        // A typed item needs no copy unless templates read its original values.
+        let row = match row {
+            RowValues::Typed(item)
+                if self.mapping.fallbacks.is_empty() && self.mapping.defaults.is_empty() =>
+            {
+                return self.checked(item);
+            }
+            row => row,
+        };
         let mut item = Item::new();
         let text_of = |name: &str| row_text(&row, name);
         match &row {
@@ -599,6 +608,11 @@ impl Mapper {
                 item.insert(name.clone(), value);
             }
         }
+        self.checked(item)
+    }
+
+    /// The item if it has the table's keys and fits DynamoDB's item limit.
+    fn checked(&self, item: Item) -> std::result::Result<Item, String> {
         self.check_keys(&item)?;
         let size = item_size(&item);
         if size > MAX_ITEM_BYTES {
